@@ -1,0 +1,84 @@
+"""Porch: a self-hostable client portal for health and wellness practices."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import formatting, mail, queue, security
+from app.config import load_settings
+from app.db import db as database
+from app.extensions import csrf, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("PORCH_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.update(load_settings(dict(os.environ), Path(app.instance_path)))
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    database.init_app(app)
+    migrate.init_app(app, database, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    queue.init_app(app)
+    security.init_app(app)
+    formatting.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_page_context(app)
+    return app
+
+
+def _register_page_context(app: Flask) -> None:
+    from flask_login import current_user
+
+    from app.settings.policy import may_change_workspace_settings
+    from app.tenancy import brand_context
+
+    @app.context_processor
+    def page_chrome() -> dict:
+        return {
+            **brand_context(),
+            "may_change_settings": current_user.is_authenticated and may_change_workspace_settings(current_user),
+            "show_outbox": "dev" in app.blueprints,
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth
+    from app.clients.views import bp as clients
+    from app.errors import bp as errors
+    from app.health import bp as health
+    from app.portal.views import bp as portal
+    from app.settings.views import bp as settings
+
+    for blueprint in (errors, health, auth, clients, portal, settings):
+        app.register_blueprint(blueprint)
+    if app.config["PORCH_ENV"] != "production":
+        from app.dev.views import bp as dev
+
+        app.register_blueprint(dev)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.commands import porch
+
+    app.cli.add_command(porch)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,41 @@
+"""Who may open which side of Porch: staff pages and the client portal."""
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from app.extensions import login_manager
+from app.pages import wants_fragment
+
+
+def staff_required(view):
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def client_required(view):
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_client:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@login_manager.unauthorized_handler
+def ask_to_sign_in():
+    login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if wants_fragment():
+        return "", 401, {"HX-Redirect": login_url}
+    return redirect(login_url)

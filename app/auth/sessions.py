@@ -1,0 +1,75 @@
+"""Signing in and out. Each sign-in is a row (a device); the cookie carries only a random token."""
+
+from datetime import timedelta
+
+from flask import request, session
+from sqlalchemy import select, update
+
+from app import clock
+from app.auth.models import User, UserSession
+from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.auth.tokens import digest, new_token
+from app.db import db
+
+SESSION_IDLE_LIMIT = timedelta(hours=12)
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> tuple[User | None, bool]:
+    """(the user the address belongs to, whether the password is right and the account may sign in)."""
+    user = find_user(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user, ok and user is not None and user.is_active
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session: nothing from before the sign-in survives (no fixation), CSRF token included."""
+    session.clear()
+    token, token_hash = new_token()
+    now = clock.now()
+    db.session.add(UserSession(
+        user_id=user.id, token_hash=token_hash, created_at=now, last_seen_at=now,
+        user_agent=request.user_agent.string[:200], ip_address=request.remote_addr,
+    ))
+    user.last_seen_at = now
+    session["sid"] = token
+
+
+def sign_out() -> None:
+    token = session.get("sid")
+    if token:
+        db.session.execute(update(UserSession).where(UserSession.token_hash == digest(token))
+                           .values(ended_at=clock.now()))
+    session.clear()
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                       .values(ended_at=clock.now()))
+
+
+def signed_in_user(_request) -> User | None:
+    """flask-login's request loader: the user behind this cookie's session, if it is still live."""
+    token = session.get("sid")
+    if not token:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token),
+                                                      UserSession.ended_at.is_(None)))
+    now = clock.now()
+    if row is None or now - row.last_seen_at > SESSION_IDLE_LIMIT or not row.user.is_active:
+        session.pop("sid", None)
+        return None
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+        row.last_seen_at = row.user.last_seen_at = now
+        db.session.commit()
+    return row.user

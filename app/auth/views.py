@@ -1,0 +1,97 @@
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
+
+from app.audit.trail import record
+from app.auth.access import ask_to_sign_in  # noqa: F401  (registers the handler)
+from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
+from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
+from app.db import db
+from app.extensions import limiter, login_manager
+from app.pages import is_safe_next, render, see_other
+
+bp = Blueprint("auth", __name__)
+login_manager.request_loader(signed_in_user)
+
+SIGN_IN_LIMIT = "10 per minute;100 per hour"
+RESET_LIMIT = "5 per minute;30 per hour"
+
+
+def home_for(user) -> str:
+    return url_for("portal.home") if user.is_client else url_for("clients.index")
+
+
+@bp.get("/")
+def index():
+    return redirect(home_for(current_user) if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@bp.route("/portal/login", methods=["GET", "POST"], endpoint="portal_login")
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
+    user, password_ok = authenticate(form.email.data, form.password.data)
+    if not (password_ok and user.is_active):
+        record("login.failed", workspace_id=user.workspace_id if user else None,
+               actor_user_id=user.id if user else None)
+        db.session.commit()
+        form.password.errors.append(
+            "Your portal access is turned off. Contact your practice to turn it back on."
+            if password_ok else "That e-mail address and password don't match an account.")
+        return render("auth/login.html", form=form, status=422)
+    sign_in(user)
+    record("login", workspace_id=user.workspace_id, actor_user_id=user.id)
+    db.session.commit()
+    target = request.args.get("next")
+    return see_other(target if is_safe_next(target) else home_for(user))
+
+
+@bp.post("/logout")
+def logout():
+    sign_out()
+    db.session.commit()
+    return see_other(url_for("auth.login"))
+
+
+@bp.get("/login/help")
+def login_help():
+    return render("auth/login_help.html")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render("auth/forgot_password.html", form=form, status=422 if form.is_submitted() else 200)
+    request_password_reset(form.email.data)
+    db.session.commit()
+    return see_other(url_for("auth.reset_sent"))
+
+
+@bp.get("/password/forgot/sent")
+def reset_sent():
+    return render("auth/reset_sent.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def reset_password(token: str):
+    try:
+        reset, user = reset_for(token)
+    except LinkProblem as problem:
+        return render("auth/link_problem.html", message=str(problem), status=problem.status)
+    form = NewPasswordForm()
+    form.account_email = user.email
+    if not form.validate_on_submit():
+        return render("auth/reset_password.html", form=form, status=422 if form.is_submitted() else 200)
+    complete_password_reset(reset, user, form.password.data)
+    sign_in(user)
+    record("password.reset", workspace_id=user.workspace_id, actor_user_id=user.id)
+    db.session.commit()
+    return see_other(home_for(user))

@@ -1,0 +1,76 @@
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db import EncryptedText, db
+from app.tenancy import Workspace
+
+care_team = Table(
+    "care_team",
+    db.metadata,
+    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Client(db.Model):
+    """A person the practice serves. The record exists before (and without) any portal account."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email"),
+        UniqueConstraint("workspace_id", "request_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    birth_date: Mapped[str | None] = mapped_column(EncryptedText)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    request_key: Mapped[str | None] = mapped_column(String(36))
+    portal_disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    workspace: Mapped[Workspace] = relationship()
+    care_team: Mapped[list[User]] = relationship(secondary=care_team, order_by=User.name)
+    account: Mapped[User | None] = relationship(foreign_keys=[User.client_id], viewonly=True,
+                                                 primaryjoin="User.client_id == Client.id")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def date_of_birth(self) -> date | None:
+        return date.fromisoformat(self.birth_date) if self.birth_date else None
+
+
+class PortalInvite(db.Model):
+    """One invite e-mail. Its token is made by the job that sends it; only the hash is kept."""
+
+    __tablename__ = "portal_invites"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    request_key: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    revoked_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship()

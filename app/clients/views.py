@@ -1,0 +1,111 @@
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_login import current_user
+
+from app.audit.trail import record
+from app.auth.access import staff_required
+from app.clients.forms import ClientForm, SendInviteForm
+from app.clients.invites import disable_portal, enable_portal, portal_status, portal_statuses, send_portal_invite
+from app.clients.models import Client
+from app.clients.policy import visible_clients
+from app.clients.service import EmailInUse, create_client, find_clients, staff_of
+from app.db import db
+from app.form_base import ButtonForm
+from app.pages import render, see_other, wants_fragment
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+
+def client_or_404(client_id: int) -> Client:
+    """The client with this id, if the signed-in staff member may see them; 404 otherwise."""
+    client = db.session.scalar(visible_clients(current_user).where(Client.id == client_id))
+    if client is None:
+        abort(404)
+    return client
+
+
+@bp.get("")
+@staff_required
+def index():
+    q = request.args.get("q", "")
+    clients = find_clients(visible_clients(current_user), q)
+    return render("clients/index.html", "clients/_client_rows.html",
+                  clients=clients, statuses=portal_statuses(clients), q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    workspace = current_user.workspace
+    form = ClientForm(time_zone=workspace.time_zone, care_team=[current_user.id])
+    form.care_team.choices = [(u.id, u.name) for u in staff_of(workspace.id)]
+    if form.validate_on_submit():
+        try:
+            client = create_client(workspace, current_user, first_name=form.first_name.data,
+                                   last_name=form.last_name.data, email=form.email.data, phone=form.phone.data,
+                                   date_of_birth=form.date_of_birth.data, time_zone=form.time_zone.data,
+                                   care_team_ids=form.care_team.data, request_key=form.request_key.data)
+        except EmailInUse:
+            form.email.errors.append("Another client already uses this e-mail address.")
+        else:
+            db.session.commit()
+            flash(f"{client.full_name} was added.")
+            return see_other(url_for("clients.show", client_id=client.id))
+    return render("clients/new.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/<int:client_id>")
+@staff_required
+def show(client_id: int):
+    client = client_or_404(client_id)
+    record("client.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return render("clients/show.html", **_portal_context(client))
+
+
+@bp.post("/<int:client_id>/invite")
+@staff_required
+def invite(client_id: int):
+    client = client_or_404(client_id)
+    form = SendInviteForm()
+    if not client.email:
+        return _portal_answer(client, error="Add an e-mail address to this client before inviting them.")
+    if not form.validate_on_submit() or portal_status(client).state in ("active", "disabled"):
+        return _portal_answer(client, error="The invite could not be sent. Reload the page and try again.")
+    send_portal_invite(client, current_user, request_key=form.request_key.data)
+    db.session.commit()
+    return _portal_answer(client, notice=f"Portal invite on its way to {client.email}.")
+
+
+@bp.post("/<int:client_id>/portal/disable")
+@staff_required
+def disable(client_id: int):
+    client = client_or_404(client_id)
+    disable_portal(client)
+    record("portal.disabled", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return _portal_answer(client, notice="Portal access is turned off. Any open invite link stopped working.")
+
+
+@bp.post("/<int:client_id>/portal/enable")
+@staff_required
+def enable(client_id: int):
+    client = client_or_404(client_id)
+    enable_portal(client)
+    record("portal.enabled", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return _portal_answer(client, notice="Portal access is turned back on.")
+
+
+def _portal_context(client: Client, **extra) -> dict:
+    return {"client": client, "portal": portal_status(client), "invite_form": SendInviteForm(),
+            "button_form": ButtonForm(), "portal_url": current_app.config["PORCH_BASE_URL"] + url_for("portal.home"),
+            **extra}
+
+
+def _portal_answer(client: Client, notice: str | None = None, error: str | None = None):
+    """After a portal action: the fresh portal panel (or page, with an error), else back to the record."""
+    if error or wants_fragment():
+        return render("clients/show.html", "clients/_portal.html", status=422 if error else 200,
+                      **_portal_context(client, notice=notice, error=error))
+    flash(notice)
+    return see_other(url_for("clients.show", client_id=client.id))

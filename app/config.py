@@ -1,0 +1,88 @@
+"""Settings read from the environment, with embedded-mode defaults that need nothing installed."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+class ConfigError(RuntimeError):
+    """Start-up refused: the message says which setting to fix."""
+
+
+def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
+    production = environ.get("PORCH_ENV", "development") == "production"
+    settings = {
+        "PORCH_ENV": "production" if production else "development",
+        "PORCH_BASE_URL": environ.get("PORCH_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "SMTP_URL": environ.get("SMTP_URL") or None,
+        "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
+        "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
+        "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "porch_session",
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
+    settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    settings.update(secrets_for(environ, instance_path, production))
+    return settings
+
+
+def database_url(url: str | None, instance_path: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance_path / 'porch.db'}"
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+def secrets_for(environ: dict[str, str], instance_path: Path, production: bool) -> dict:
+    """SECRET_KEY and the encryption keys; outside production, missing ones are made once and kept."""
+    secret_key = environ.get("SECRET_KEY", "")
+    keys = [k.strip() for k in environ.get("PORCH_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+    if production:
+        if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 10:
+            raise ConfigError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                "when PORCH_ENV=production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if not keys:
+            raise ConfigError(
+                "PORCH_ENCRYPTION_KEYS must be set when PORCH_ENV=production: one or more Fernet keys, "
+                "comma-separated, newest first (make one with `flask porch new-key`)."
+            )
+    elif not secret_key or not keys:
+        kept = development_secrets(instance_path)
+        secret_key = secret_key or kept["SECRET_KEY"]
+        keys = keys or kept["PORCH_ENCRYPTION_KEYS"]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ConfigError("PORCH_ENCRYPTION_KEYS holds a key that is not a valid Fernet key.") from error
+    return {"SECRET_KEY": secret_key, "PORCH_ENCRYPTION_KEYS": keys}
+
+
+def development_secrets(instance_path: Path) -> dict:
+    path = instance_path / "development-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    kept = {"SECRET_KEY": secrets.token_urlsafe(48), "PORCH_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
+    instance_path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(kept, file)
+    return kept

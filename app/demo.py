@@ -1,0 +1,108 @@
+"""The demo practice: Brunswick Practice, with one of everything a portal shows."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app import clock
+from app.appointments.models import Appointment
+from app.auth.models import User
+from app.auth.passwords import hash_password
+from app.auth.tokens import new_token
+from app.billing.models import Invoice
+from app.clients.invites import INVITE_TTL
+from app.clients.models import Client, PortalInvite
+from app.db import db
+from app.forms.models import FormRequest
+from app.inbox.models import Conversation, ConversationClient, Message
+from app.tenancy import Workspace
+
+DEMO_PRACTICE = "Brunswick Practice"
+DEMO_PASSWORD = "brunswick-demo-2026"
+DEMO_TIME_ZONE = "America/New_York"
+DEMO_LOGINS = [
+    ("owner@brunswick.example", "owner (Maya Brennan)"),
+    ("carlos@brunswick.example", "practitioner (Carlos Diaz)"),
+    ("aisha@example.com", "client (Aisha Rahman), portal active"),
+]
+
+
+def coming_tuesday(now: datetime, zone: ZoneInfo) -> date:
+    today = now.astimezone(zone).date()
+    return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+
+
+def load_demo_practice() -> bool:
+    """Create the demo practice unless it is there already; True if it was created."""
+    if db.session.scalar(select(Workspace.id).where(Workspace.name == DEMO_PRACTICE)):
+        return False
+    now, zone = clock.now(), ZoneInfo(DEMO_TIME_ZONE)
+    password = hash_password(DEMO_PASSWORD)
+    practice = Workspace(name=DEMO_PRACTICE, time_zone=DEMO_TIME_ZONE, currency="USD", created_at=now)
+    db.session.add(practice)
+    db.session.flush()
+
+    def staff(email, name, role):
+        return User(workspace_id=practice.id, email=email, name=name, role=role, password_hash=password,
+                    created_at=now)
+
+    owner = staff("owner@brunswick.example", "Maya Brennan", "owner")
+    carlos = staff("carlos@brunswick.example", "Carlos Diaz", "practitioner")
+    db.session.add_all([owner, carlos])
+    db.session.flush()
+
+    def client(first, last, email):
+        person = Client(workspace_id=practice.id, first_name=first, last_name=last, email=email,
+                        time_zone=DEMO_TIME_ZONE, care_team=[carlos], created_at=now)
+        db.session.add(person)
+        db.session.flush()
+        return person
+
+    aisha = client("Aisha", "Rahman", "aisha@example.com")
+    aisha.phone, aisha.birth_date = "+1 207 555 0134", "1991-03-14"
+    db.session.add(User(workspace_id=practice.id, email=aisha.email, name=aisha.full_name, password_hash=password,
+                        client_id=aisha.id, created_at=now, last_seen_at=now - timedelta(days=2)))
+    _fill_aisha_portal(practice, aisha, carlos, now, zone)
+
+    client("Ben", "Okafor", "ben@example.com")
+    _invite(client("Chloe", "Nguyen", "chloe@example.com"), carlos, sent=now - timedelta(days=1))
+    _invite(client("Grace", "Kim", "grace@example.com"), carlos, sent=now - timedelta(days=9))
+    undelivered = _invite(client("Dev", "Patel", "dev.patel@example.net"), carlos, sent=None)
+    undelivered.failed_at = now - timedelta(hours=3)
+    undelivered.failure_reason = "550 5.1.1 <dev.patel@example.net>: Recipient address rejected: User unknown"
+    elena = client("Elena", "Rossi", "elena@example.com")
+    elena.portal_disabled_at = now - timedelta(days=20)
+    client("Farid", "Haddad", None)
+    db.session.commit()
+    return True
+
+
+def _fill_aisha_portal(practice, aisha, carlos, now, zone) -> None:
+    starts = datetime.combine(coming_tuesday(now, zone), time(10, 0), tzinfo=zone)
+    db.session.add(Appointment(workspace_id=practice.id, client_id=aisha.id, practitioner_id=carlos.id,
+                               starts_at=starts, duration_minutes=50, kind="telehealth",
+                               join_url="https://meet.example/brunswick/carlos", created_at=now))
+    db.session.add(FormRequest(workspace_id=practice.id, client_id=aisha.id, title="PHQ-9 weekly check-in",
+                               sent_at=now - timedelta(hours=20)))
+    chat = Conversation(workspace_id=practice.id, created_at=now - timedelta(hours=3), last_message_at=now)
+    db.session.add(chat)
+    db.session.flush()
+    db.session.add(ConversationClient(conversation_id=chat.id, client_id=aisha.id))
+    for minutes_ago, body in ((90, "Hi Aisha, thanks for today's session."),
+                              (85, "Here's the breathing exercise we talked about: try it twice a day.")):
+        db.session.add(Message(workspace_id=practice.id, conversation_id=chat.id, sender_id=carlos.id, body=body,
+                               created_at=now - timedelta(minutes=minutes_ago)))
+    db.session.add(Invoice(workspace_id=practice.id, client_id=aisha.id, number="BP-1001", currency="USD",
+                           total_cents=16000, issued_on=date(2026, 4, 28), due_on=date(2026, 5, 12),
+                           paid_at=datetime(2026, 5, 4, 14, 30, tzinfo=zone)))
+
+
+def _invite(person: Client, by: User, sent: datetime | None) -> PortalInvite:
+    invite = PortalInvite(workspace_id=person.workspace_id, client_id=person.id, email=person.email,
+                          created_by_user_id=by.id, created_at=sent or clock.now(), attempts=1)
+    if sent is not None:
+        _, invite.token_hash = new_token()
+        invite.sent_at, invite.expires_at = sent, sent + INVITE_TTL
+    db.session.add(invite)
+    return invite

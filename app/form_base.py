@@ -1,0 +1,17 @@
+"""Form pieces shared by every feature."""
+
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import UUID, DataRequired
+
+
+class ButtonForm(FlaskForm):
+    """A POST made by a button alone: it still carries the CSRF token."""
+
+
+class OnceForm(FlaskForm):
+    """A form whose double submit must make one record: the key is written with the record."""
+
+    request_key = HiddenField(default=lambda: str(uuid.uuid4()), validators=[DataRequired(), UUID()])

@@ -1,0 +1,137 @@
+"""E-mail: send_mail() renders a template, hands it to the configured transport and records it.
+
+Every mail is recorded in the outbox table. The body is kept there only when the outbox is the
+transport (embedded mode without SMTP_URL), where it is the way to read the mail at all.
+"""
+
+import smtplib
+from datetime import datetime
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app import clock
+from app.db import EncryptedText, db
+
+SMTP_TIMEOUT_SECONDS = 30
+
+
+class MailRefused(Exception):
+    """The mail server refused the address for good; `reason` is what it said."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MailDeferred(Exception):
+    """A failure that may pass (server down, mailbox busy): try again later."""
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+def send_mail(to: str, template: str, *, sender_name: str, **context) -> OutboxEmail:
+    """Deliver now (call from a job); raises MailRefused or MailDeferred. The outbox row is added either way."""
+    subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+    text = render_template(f"mail/{template}.txt", **context)
+    html = render_template(f"mail/{template}.html", subject=subject, **context)
+    message = EmailMessage()
+    message["From"] = formataddr((sender_name, current_app.config["MAIL_FROM"]))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].partition("@")[2] or None)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+
+    transport = current_app.extensions["porch.mail"]
+    record = OutboxEmail(
+        workspace_id=context.get("workspace_id"),
+        to_address=to,
+        template=template,
+        subject=subject,
+        body_text=text if transport.keeps_body else None,
+        status="sent",
+        created_at=clock.now(),
+    )
+    db.session.add(record)
+    try:
+        transport.deliver(message)
+    except MailRefused as refusal:
+        record.status, record.error = "refused", refusal.reason[:500]
+        raise
+    return record
+
+
+class OutboxTransport:
+    """Embedded mode: the outbox table is the mailbox (read it at /dev/outbox)."""
+
+    keeps_body = True
+
+    def deliver(self, message: EmailMessage) -> None:
+        pass
+
+
+class SmtpTransport:
+    """smtp://user:password@host:port (add ?starttls=1 to upgrade) or smtps:// for TLS from the start."""
+
+    keeps_body = False
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if self.tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+
+    def deliver(self, message: EmailMessage) -> None:
+        try:
+            with self._connect() as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reason = next(iter(error.recipients.values()))
+            raise _by_code(code, reason) from error
+        except smtplib.SMTPResponseException as error:
+            raise _by_code(error.smtp_code, error.smtp_error) from error
+        except (OSError, smtplib.SMTPException) as error:
+            raise MailDeferred(str(error)) from error
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.tls:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS,
+                                    context=ssl.create_default_context())
+        return smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
+
+
+def _by_code(code: int, reason: bytes | str) -> Exception:
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    if 500 <= code < 600:
+        return MailRefused(f"{code} {text}")
+    return MailDeferred(f"{code} {text}")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["SMTP_URL"]
+    app.extensions["porch.mail"] = SmtpTransport(url) if url else OutboxTransport()

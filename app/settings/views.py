@@ -1,0 +1,33 @@
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user
+
+from app.audit.trail import record
+from app.auth.access import staff_required
+from app.db import db
+from app.pages import render, see_other
+from app.settings.forms import WorkflowsForm
+from app.settings.policy import may_change_workspace_settings
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.get("")
+@staff_required
+def index():
+    return redirect(url_for("settings.workflows"))
+
+
+@bp.route("/workflows", methods=["GET", "POST"])
+@staff_required
+def workflows():
+    if not may_change_workspace_settings(current_user):
+        abort(403)
+    workspace = current_user.workspace
+    form = WorkflowsForm(obj=workspace)
+    if form.validate_on_submit():
+        workspace.automate_portal_invites = form.automate_portal_invites.data
+        record("settings.workflows_changed", workspace_id=workspace.id)
+        db.session.commit()
+        flash("Workflows saved.")
+        return see_other(url_for("settings.workflows"))
+    return render("settings/workflows.html", form=form, status=422 if form.is_submitted() else 200)

@@ -1,0 +1,64 @@
+"""Workspaces, and the one way to query workspace data: scoped to the signed-in user's workspace."""
+
+from datetime import datetime
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Boolean, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import db
+
+DEFAULT_BRAND_COLOUR = "#1f5f8b"
+
+
+class Workspace(db.Model):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    brand_colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND_COLOUR)
+    white_label: Mapped[bool] = mapped_column(Boolean, default=False)
+    automate_portal_invites: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.name.split() if w[:1].isalnum()]
+        return "".join(w[0] for w in words[:2]).upper() or "P"
+
+
+PORCH_BRAND = {"name": "Porch", "colour": DEFAULT_BRAND_COLOUR, "initials": "P", "white_label": False}
+
+
+def brand_context() -> dict:
+    """What the page chrome shows: the signed-in user's practice, or the practice a page is about."""
+    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else None)}
+
+
+def brand_of(workspace: Workspace | None) -> dict:
+    if workspace is None:
+        return PORCH_BRAND
+    return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
+            "white_label": workspace.white_label}
+
+
+def current_workspace_id() -> int:
+    if not current_user.is_authenticated:
+        abort(404)
+    return current_user.workspace_id
+
+
+def scoped(model):
+    """select(model) limited to the current workspace: the start of every workspace query in a view."""
+    return select(model).where(model.workspace_id == current_workspace_id())
+
+
+def get_or_404(model, object_id: int):
+    """The object with this id in the current workspace; 404 otherwise (never confirms it exists elsewhere)."""
+    found = db.session.scalar(scoped(model).where(model.id == object_id))
+    if found is None:
+        abort(404)
+    return found

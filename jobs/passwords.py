@@ -1,0 +1,25 @@
+from flask import current_app
+
+from app.auth.models import PasswordReset, User
+from app.auth.resets import RESET_TTL
+from app.db import db
+from app.mail import send_mail
+from jobs import job
+from jobs.delivery import mail_link_once
+
+
+@job
+def send_password_reset_email(reset_id: int) -> None:
+    mail_link_once(PasswordReset, reset_id, ttl=RESET_TTL, wanted=_still_wanted, mail=_mail)
+
+
+def _still_wanted(reset: PasswordReset) -> bool:
+    return reset.used_at is None and db.session.get(User, reset.user_id).is_active
+
+
+def _mail(reset: PasswordReset, token: str) -> None:
+    user = db.session.get(User, reset.user_id)
+    workspace = user.workspace
+    send_mail(user.email, "password_reset", sender_name=workspace.name, workspace=workspace,
+              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/password/reset/{token}",
+              expires_at=reset.expires_at, time_zone=user.time_zone)

@@ -15,3 +15,8 @@ class OnceForm(FlaskForm):
     """A form whose double submit must make one record: the key is written with the record."""
 
     request_key = HiddenField(default=lambda: str(uuid.uuid4()), validators=[DataRequired(), UUID()])
+
+
+def stripped(value: str | None) -> str | None:
+    """A field filter: what people paste often carries spaces around it."""
+    return value.strip() if isinstance(value, str) else value

@@ -5,8 +5,8 @@ transport (embedded mode without SMTP_URL), where it is the way to read the mail
 """
 
 import smtplib
-from datetime import datetime
 import ssl
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit

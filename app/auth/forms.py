@@ -3,19 +3,20 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import MAX_PASSWORD_LENGTH, password_problem
+from app.form_base import stripped
 
 EMAIL_MAX = 320
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[stripped], validators=[
         DataRequired("Enter your e-mail address."), Length(max=EMAIL_MAX), Email("Enter a valid e-mail address.")])
     password = PasswordField("Password", validators=[
         DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[stripped], validators=[
         DataRequired("Enter your e-mail address."), Length(max=EMAIL_MAX), Email("Enter a valid e-mail address.")])
 
 

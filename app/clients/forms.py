@@ -6,7 +6,7 @@ from wtforms import DateField, EmailField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.form_base import OnceForm
+from app.form_base import OnceForm, stripped
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -24,14 +24,14 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ClientForm(OnceForm):
-    first_name = StringField("First name", validators=[
+    first_name = StringField("First name", filters=[stripped], validators=[
         DataRequired("Enter the client's first name."), Length(max=60, message="Use at most 60 characters.")])
-    last_name = StringField("Last name", validators=[
+    last_name = StringField("Last name", filters=[stripped], validators=[
         DataRequired("Enter the client's last name."), Length(max=60, message="Use at most 60 characters.")])
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[stripped], validators=[
         Optional(), Length(max=320), Email("Enter a valid e-mail address, like name@example.com.")],
         description="Needed for a portal invite.")
-    phone = TelField("Phone", validators=[
+    phone = TelField("Phone", filters=[stripped], validators=[
         Optional(), Length(max=32, message="Use at most 32 characters."),
         Regexp(r"^\+?[0-9 ()\-.]{5,}$", message="Use digits, spaces and + ( ) - only.")])
     date_of_birth = DateField("Date of birth", validators=[Optional()],

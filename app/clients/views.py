@@ -4,7 +4,13 @@ from flask_login import current_user
 from app.audit.trail import record
 from app.auth.access import staff_required
 from app.clients.forms import ClientForm, SendInviteForm
-from app.clients.invites import disable_portal, enable_portal, portal_status, portal_statuses, send_portal_invite
+from app.clients.invites import (
+    disable_portal,
+    enable_portal,
+    portal_status,
+    portal_statuses,
+    send_portal_invite,
+)
 from app.clients.models import Client
 from app.clients.policy import visible_clients
 from app.clients.service import EmailInUse, create_client, find_clients, staff_of

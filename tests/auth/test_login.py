@@ -1,0 +1,88 @@
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.auth.models import UserSession
+from app.db import db
+from tests.conftest import PASSWORD
+
+
+def test_it_logs_staff_in_and_lands_on_clients(practice, visitor):
+    response = visitor.post("/login", {"email": "carlos@brunswick.example", "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/clients"
+    assert "Clients" in visitor.get("/clients").get_data(as_text=True)
+
+
+def test_it_accepts_the_address_in_any_case(practice, visitor):
+    response = visitor.post("/login", {"email": "  Carlos@Brunswick.EXAMPLE ", "password": PASSWORD})
+    assert response.status_code == 303
+
+
+def test_it_refuses_a_wrong_password_next_to_the_field(practice, visitor):
+    response = visitor.post("/login", {"email": "carlos@brunswick.example", "password": "wrong-password-here"})
+    assert response.status_code == 422
+    assert "don&#39;t match an account" in response.get_data(as_text=True)
+    assert visitor.get("/clients").status_code == 302
+
+
+def test_it_says_the_same_for_an_unknown_address(practice, visitor):
+    response = visitor.post("/login", {"email": "nobody@example.com", "password": PASSWORD})
+    assert response.status_code == 422
+    assert "don&#39;t match an account" in response.get_data(as_text=True)
+
+
+def test_it_asks_for_missing_fields(practice, visitor):
+    response = visitor.post("/login", {"email": "", "password": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter your e-mail address." in page
+    assert "Enter your password." in page
+
+
+def test_it_audits_logins_and_failures(practice, visitor):
+    visitor.post("/login", {"email": "carlos@brunswick.example", "password": "wrong-password-here"})
+    visitor.login("carlos@brunswick.example")
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["login.failed", "login"]
+
+
+def test_it_rotates_the_session_on_login(practice, visitor):
+    visitor.get("/login")
+    before = visitor.client.get_cookie("porch_session").value
+    visitor.login("carlos@brunswick.example")
+    after = visitor.client.get_cookie("porch_session").value
+    assert before != after
+    assert db.session.scalar(select(UserSession).where(UserSession.ended_at.is_(None))) is not None
+
+
+def test_it_ends_the_session_on_logout(practice, as_user):
+    carlos = as_user(practice.carlos)
+    cookie = carlos.client.get_cookie("porch_session").value
+    assert carlos.post("/logout").status_code == 303
+    assert carlos.get("/clients").status_code == 302
+    carlos.client.set_cookie("porch_session", cookie)  # a copied cookie is useless after logout
+    assert carlos.get("/clients").status_code == 302
+
+
+def test_it_refuses_a_next_url_that_leaves_the_site(practice, visitor):
+    response = visitor.post("/login?next=//evil.example/x", {"email": "carlos@brunswick.example",
+                                                             "password": PASSWORD})
+    assert response.headers["Location"] == "/clients"
+
+
+def test_it_follows_a_next_url_on_the_site(practice, visitor):
+    response = visitor.post("/login?next=/clients/1", {"email": "carlos@brunswick.example", "password": PASSWORD})
+    assert response.headers["Location"] == "/clients/1"
+
+
+def test_it_refuses_a_post_without_csrf_token(practice, visitor):
+    response = visitor.post("/login", {"email": "carlos@brunswick.example", "password": PASSWORD}, csrf=False)
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+
+
+def test_it_rate_limits_login_attempts(practice, visitor):
+    statuses = [visitor.post("/login", {"email": "carlos@brunswick.example", "password": "wrong-password-x"})
+                .status_code for _ in range(11)]
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429

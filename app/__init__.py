@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_page_context(app: Flask) -> None:
+    from flask import has_request_context
     from flask_login import current_user
 
     from app.settings.policy import may_change_workspace_settings
@@ -45,6 +46,8 @@ def _register_page_context(app: Flask) -> None:
 
     @app.context_processor
     def page_chrome() -> dict:
+        if not has_request_context():
+            return {}  # e-mails rendered by jobs carry their own branding
         return {
             **brand_context(),
             "may_change_settings": current_user.is_authenticated and may_change_workspace_settings(current_user),

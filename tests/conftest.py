@@ -43,23 +43,29 @@ def missing_service(name: str, how: str) -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def migrated_database(request, tmp_path_factory):
-    """A database migrated to head with Alembic: a template SQLite file, or the PostgreSQL test database."""
+    """A database migrated to head with Alembic: a template SQLite file, or a PostgreSQL database of this run's own.
+
+    The PostgreSQL database is made beside `test` and dropped at the end, so that runs side by side don't meet.
+    """
     if request.param == "sqlite":
         template = tmp_path_factory.mktemp("sqlite") / "template.db"
         _migrate(f"sqlite:///{template}", tmp_path_factory.mktemp("instance"))
-        return ("sqlite", template)
-    engine = create_engine(POSTGRES_URL)
+        yield ("sqlite", template)
+        return
+    name = f"porch_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        with server.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
     except Exception as error:  # noqa: BLE001
         missing_service("PostgreSQL at 127.0.0.1:5432 (database test)",
                         f"Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ({error})")
-    finally:
-        engine.dispose()
-    _migrate(POSTGRES_URL, tmp_path_factory.mktemp("instance"))
-    return ("postgresql", None)
+    url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    _migrate(url, tmp_path_factory.mktemp("instance"))
+    yield ("postgresql", url)
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    server.dispose()
 
 
 def _migrate(url: str, instance: Path) -> None:
@@ -74,14 +80,14 @@ def _migrate(url: str, instance: Path) -> None:
 @pytest.fixture
 def database_url(migrated_database, tmp_path):
     """A clean database for one test: a copy of the SQLite template, or PostgreSQL emptied afterwards."""
-    backend, template = migrated_database
+    backend, source = migrated_database
     if backend == "sqlite":
         path = tmp_path / "porch.db"
-        shutil.copy(template, path)
+        shutil.copy(source, path)
         yield f"sqlite:///{path}"
         return
-    yield POSTGRES_URL
-    engine = create_engine(POSTGRES_URL)
+    yield source
+    engine = create_engine(source)
     with engine.begin() as connection:
         tables = connection.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"

@@ -1,6 +1,5 @@
 """Porch: a self-hostable client portal for health and wellness practices."""
 
-import logging
 import os
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from app import formatting, mail, queue, security
 from app.config import load_settings
 from app.db import db as database
 from app.extensions import csrf, limiter, login_manager, migrate
+from app.logs import configure_logging
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -20,7 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_settings(dict(os.environ), Path(app.instance_path)))
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
     database.init_app(app)
     migrate.init_app(app, database, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)

@@ -68,6 +68,14 @@ def show(client_id: int):
     return render("clients/show.html", **_portal_context(client))
 
 
+@bp.get("/<int:client_id>/portal")
+@staff_required
+def portal_panel(client_id: int):
+    """The portal panel alone, which polls itself while an invite is on its way."""
+    client = client_or_404(client_id)
+    return render("clients/show.html", "clients/_portal.html", **_portal_context(client))
+
+
 @bp.post("/<int:client_id>/invite")
 @staff_required
 def invite(client_id: int):

@@ -200,3 +200,14 @@ def practice_app():
     from flask import current_app
 
     return current_app
+
+
+def test_it_serves_the_portal_panel_that_polls_while_sending(practice, as_user):
+    carlos = as_user(practice.carlos)
+    carlos.post(f"/clients/{practice.aisha.id}/invite", {"request_key": str(uuid.uuid4())})
+    panel = carlos.get(f"/clients/{practice.aisha.id}/portal", htmx=True).get_data(as_text=True)
+    assert 'hx-trigger="every 3s"' in panel
+    run_jobs(practice_app())
+    panel = carlos.get(f"/clients/{practice.aisha.id}/portal", htmx=True).get_data(as_text=True)
+    assert "Invited" in panel and "every 3s" not in panel
+    assert carlos.get(f"/clients/{practice.aisha.id}/portal").get_data(as_text=True).startswith("<!doctype html>")

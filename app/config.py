@@ -17,6 +17,9 @@ class ConfigError(RuntimeError):
 
 def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
     production = environ.get("PORCH_ENV", "development") == "production"
+    if production and not environ.get("PORCH_BASE_URL"):
+        raise ConfigError("PORCH_BASE_URL must be set when PORCH_ENV=production: the public https:// address "
+                          "of this Porch, used in every link Porch e-mails.")
     settings = {
         "PORCH_ENV": "production" if production else "development",
         "PORCH_BASE_URL": environ.get("PORCH_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
@@ -78,11 +81,17 @@ def secrets_for(environ: dict[str, str], instance_path: Path, production: bool) 
 
 def development_secrets(instance_path: Path) -> dict:
     path = instance_path / "development-secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    kept = {"SECRET_KEY": secrets.token_urlsafe(48), "PORCH_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
-    instance_path.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(kept, file)
-    return kept
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            json.dump({"SECRET_KEY": secrets.token_urlsafe(48),
+                       "PORCH_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}, file)
+        try:
+            os.link(draft, path)  # atomic, and never replaces what a process starting beside us made
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return json.loads(path.read_text())

@@ -4,7 +4,8 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -21,8 +22,17 @@ CONTENT_SECURITY_POLICY = "; ".join([
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+class NoSessionOnStaticFiles(SecureCookieSessionInterface):
+    """Static files never carry the session, so no `Vary: Cookie`: browsers reuse them across logins."""
+
+    def save_session(self, app, session, response):
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     production = app.config["PORCH_ENV"] == "production"
+    app.session_interface = NoSessionOnStaticFiles()
     if app.config["PORCH_PROXY_HOPS"]:
         hops = app.config["PORCH_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

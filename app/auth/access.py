@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import login_manager
@@ -36,6 +36,6 @@ def client_required(view):
 @login_manager.unauthorized_handler
 def ask_to_sign_in():
     login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if wants_fragment():
-        return "", 401, {"HX-Redirect": login_url}
-    return redirect(login_url)
+    response = make_response("", 401, {"HX-Redirect": login_url}) if wants_fragment() else redirect(login_url)
+    response.vary.add("HX-Request")
+    return response

@@ -27,7 +27,7 @@ from app.db import db
 from app.tenancy import Workspace
 
 POSTGRES_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_SERVER = os.environ.get("PORCH_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 BACKENDS = [b for b in os.environ.get("PORCH_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
 PASSWORD = "correct-horse-battery-2026"
@@ -73,7 +73,7 @@ def _migrate(url: str, instance: Path) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migrate", "PORCH_ENCRYPTION_KEYS": TEST_KEYS})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
 
 
@@ -312,21 +312,39 @@ def smtp_server(environment):
     controller.stop()
 
 
-@pytest.fixture
-def redis_url(environment):
-    """Real Redis (database 15, emptied before and after); REDIS_URL points the app at it."""
+@pytest.fixture(scope="session")
+def redis_database():
+    """A Redis database (1–15) that this test run holds alone, so that runs side by side don't meet."""
     from redis import Redis
 
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except Exception as error:  # noqa: BLE001
-        missing_service("Redis at 127.0.0.1:6379", "Start it: redis-server --daemonize yes --bind 127.0.0.1 "
-                        f"--port 6379 --save '' --appendonly no ({error})")
+    run = uuid.uuid4().hex
+    for number in range(15, 0, -1):
+        connection = Redis.from_url(f"{REDIS_SERVER}/{number}")
+        try:
+            taken = connection.set("porch-test-run", run, nx=True, ex=3600)
+        except Exception as error:  # noqa: BLE001
+            missing_service("Redis at 127.0.0.1:6379", "Start it: redis-server --daemonize yes --bind 127.0.0.1 "
+                            f"--port 6379 --save '' --appendonly no ({error})")
+        if taken:
+            yield f"{REDIS_SERVER}/{number}"
+            connection.flushdb()
+            return
+    pytest.fail("every Redis test database (1-15) is held by another test run", pytrace=False)
+
+
+@pytest.fixture
+def redis_url(environment, redis_database):
+    """Real Redis, emptied before and after each test; REDIS_URL points the app at it."""
+    from redis import Redis
+
+    connection = Redis.from_url(redis_database)
+    run = connection.get("porch-test-run")
     connection.flushdb()
-    environment.setenv("REDIS_URL", REDIS_URL)
-    yield REDIS_URL
+    connection.set("porch-test-run", run, ex=3600)
+    environment.setenv("REDIS_URL", redis_database)
+    yield redis_database
     connection.flushdb()
+    connection.set("porch-test-run", run, ex=3600)
 
 
 def link_in(message: EmailMessage) -> str:

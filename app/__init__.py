@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import formatting, mail, queue, security
+from app import formatting, mail, queue, realtime, security
 from app.config import load_settings
 from app.db import db as database
 from app.extensions import csrf, limiter, login_manager, migrate
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
     queue.init_app(app)
+    realtime.init_app(app)
     security.init_app(app)
     formatting.init_app(app)
     _register_blueprints(app)
@@ -60,11 +61,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.views import bp as clients
     from app.errors import bp as errors
     from app.health import bp as health
+    from app.inbox.portal_views import bp as messages
+    from app.inbox.socket import bp as live
+    from app.inbox.socket import sock
+    from app.inbox.views import bp as inbox
+    from app.portal.account import bp as account
     from app.portal.views import bp as portal
     from app.settings.views import bp as settings
 
-    for blueprint in (errors, health, auth, clients, portal, settings):
+    for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live):
         app.register_blueprint(blueprint)
+    sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":
         from app.dev.views import bp as dev
 

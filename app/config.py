@@ -37,6 +37,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024},
     }
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings.update(secrets_for(environ, instance_path, production))

@@ -15,6 +15,12 @@ NAMING = {
 }
 
 
+def contains(text: str) -> str:
+    """A LIKE pattern (escape character: backslash) matching `text` anywhere, wildcards in it taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class UTCDateTime(TypeDecorator):
     """Stored as naive UTC on every database; always read back as an aware UTC datetime."""
 

@@ -22,7 +22,7 @@ MESSAGES = {
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error):
-    return render("error.html", title="Form expired",
+    return render("error.html", "_error.html", title="Form expired",
                   message="This form was open too long or came from another site. "
                           "Go back, reload the page and send it again.", status=400)
 
@@ -30,7 +30,7 @@ def csrf_failed(error):
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     title, message = MESSAGES.get(error.code, (error.name, error.description))
-    return render("error.html", title=title, message=message, status=error.code)
+    return render("error.html", "_error.html", title=title, message=message, status=error.code)
 
 
 @bp.app_errorhandler(500)

@@ -4,6 +4,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import UUID, DataRequired
 
 
@@ -20,3 +21,8 @@ class OnceForm(FlaskForm):
 def stripped(value: str | None) -> str | None:
     """A field filter: what people paste often carries spaces around it."""
     return value.strip() if isinstance(value, str) else value
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as choices for a SelectField, RadioField or SelectMultipleField."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -22,6 +22,8 @@ class Workspace(db.Model):
     brand_colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND_COLOUR)
     white_label: Mapped[bool] = mapped_column(Boolean, default=False)
     automate_portal_invites: Mapped[bool] = mapped_column(Boolean, default=False)
+    communication_mode: Mapped[str] = mapped_column(String(24), default="reply_only", server_default="reply_only")
+    client_contact_note: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
 
     @property

@@ -1,4 +1,4 @@
-"""Mailing a one-time link at most once, whoever runs the job and however often.
+"""Sending an e-mail at most once, whoever runs the job and however often.
 
 A job first claims the row with a single conditional UPDATE (so a queued job and a sweep can't
 both send), makes the token, mails it, and records the outcome. A refusal is final; a passing
@@ -37,9 +37,8 @@ def claim(model, row_id: int) -> bool:
     return result.rowcount == 1
 
 
-def mail_link_once(model, row_id: int, *, ttl: timedelta, wanted: Callable, mail: Callable,
-                   after_sent: Callable | None = None) -> None:
-    """Send the e-mail carrying row `row_id`'s link, unless it went already or is being sent."""
+def deliver_once(model, row_id: int, *, wanted: Callable, mail: Callable, after_sent: Callable | None = None) -> None:
+    """Send row `row_id`'s e-mail unless it went already, is being sent, or is no longer `wanted`."""
     if not claim(model, row_id):
         return
     row = db.session.get(model, row_id)
@@ -48,13 +47,10 @@ def mail_link_once(model, row_id: int, *, ttl: timedelta, wanted: Callable, mail
         row.failed_at, row.failure_reason, row.claimed_until = now, "No longer needed.", None
         db.session.commit()
         return
-    token, row.token_hash = new_token()
-    row.expires_at = now + ttl
     try:
-        mail(row, token)
+        mail(row)
     except MailRefused as refusal:
-        row.token_hash, row.claimed_until = None, None
-        row.failed_at, row.failure_reason = now, refusal.reason[:500]
+        row.claimed_until, row.failed_at, row.failure_reason = None, now, refusal.reason[:500]
         db.session.commit()
         log.info("%s %s refused by the mail server", model.__tablename__, row_id)
         return
@@ -70,3 +66,15 @@ def mail_link_once(model, row_id: int, *, ttl: timedelta, wanted: Callable, mail
     if after_sent is not None:
         after_sent(row)
     db.session.commit()
+
+
+def mail_link_once(model, row_id: int, *, ttl: timedelta, wanted: Callable, mail: Callable,
+                   after_sent: Callable | None = None) -> None:
+    """Like deliver_once, for an e-mail carrying a one-time link: the token is made here, just before sending."""
+
+    def with_new_token(row) -> None:
+        token, row.token_hash = new_token()
+        row.expires_at = clock.now() + ttl
+        mail(row, token)
+
+    deliver_once(model, row_id, wanted=wanted, mail=with_new_token, after_sent=after_sent)

@@ -11,6 +11,7 @@ from app.clients.models import PortalInvite
 from app.db import db
 from app.mail import MailDeferred
 from jobs import job
+from jobs.conversations import sweep_conversations
 from jobs.delivery import claimable
 from jobs.invites import send_invite_email
 from jobs.passwords import send_password_reset_email
@@ -33,3 +34,4 @@ def run_sweeps() -> None:
                 send(row_id)
             except MailDeferred:
                 log.warning("%s(%s) deferred; it stays due", send.__name__, row_id)
+    sweep_conversations()

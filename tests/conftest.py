@@ -3,11 +3,19 @@
 A service the suite needs that is not running is a failure with instructions, never a skip.
 """
 
+import http.cookiejar
 import os
 import re
 import shutil
 import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -18,6 +26,7 @@ from cryptography.fernet import Fernet
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from app import clock, create_app
 from app.auth.models import User
@@ -73,7 +82,7 @@ def _migrate(url: str, instance: Path) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migrate", "PORCH_ENCRYPTION_KEYS": TEST_KEYS})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
 
 
@@ -350,3 +359,68 @@ def redis_url(environment, redis_database):
 def link_in(message: EmailMessage) -> str:
     body = message.get_body(("plain",)).get_content()
     return re.search(r"https?://\S+/(?:invite|password/reset)/\S+", body).group(0)
+
+
+class HttpVisitor:
+    """A client of a real server over HTTP, with its own cookies (the session) and the page's CSRF token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, fields: dict) -> tuple[int, str, str]:
+        _, page, _ = self.get("/login/help")
+        fields = {"csrf_token": CSRF_IN_PAGE.search(page).group(1), **fields}
+        data = urllib.parse.urlencode(fields, doseq=True).encode()
+        return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
+
+    def _open(self, request) -> tuple[int, str, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), error.url
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+# --- the live server (browser and WebSocket tests) ---------------------------------------------------
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(environment, smtp_server, make_app) -> Iterator[LiveServer]:
+    """Porch served over HTTP on loopback, e-mailing through the test SMTP server, with its job thread running."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment.setenv("PORCH_BASE_URL", url)
+    app = make_app()
+    jobs = app.extensions["porch.queue"]
+    jobs.start()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="porch-live-server", daemon=True)
+    thread.start()
+    yield LiveServer(url, app)
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    jobs.stop()
+
+
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 10, pause: float = 0.2):
+    """Check `condition` until it holds (its value is returned), failing with `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"Waited {seconds:g} s for {what}.", pytrace=False)
+        time.sleep(pause)
+    return value

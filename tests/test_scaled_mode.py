@@ -1,43 +1,19 @@
 """Scaled mode end to end: two gunicorn workers, an RQ worker and an SMTP server, all real, over HTTP."""
 
-import http.cookiejar
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CSRF_IN_PAGE, PASSWORD, free_port, link_in
+from tests.conftest import PASSWORD, HttpVisitor, free_port, link_in
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-class HttpVisitor:
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def get(self, path: str) -> tuple[int, str, str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(self, path: str, fields: dict) -> tuple[int, str, str]:
-        _, page, _ = self.get("/login/help")
-        fields = {"csrf_token": CSRF_IN_PAGE.search(page).group(1), **fields}
-        data = urllib.parse.urlencode(fields, doseq=True).encode()
-        return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
-
-    def _open(self, request) -> tuple[int, str, str]:
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read().decode(), response.url
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), error.url
 
 
 @pytest.fixture

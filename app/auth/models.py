@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db
@@ -23,6 +23,7 @@ class User(db.Model):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), unique=True)
     disabled_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    message_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime]
 
     workspace: Mapped[Workspace] = relationship(lazy="joined")

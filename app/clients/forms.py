@@ -6,16 +6,16 @@ from wtforms import DateField, EmailField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.form_base import OnceForm, stripped
+from app.form_base import OnceForm, options, stripped
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 @cache
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list:
     zones = sorted(z for z in available_timezones()
                    if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")))
-    return [("UTC", "UTC"), *[(z, z.replace("_", " ")) for z in zones]]
+    return options([("UTC", "UTC"), *[(z, z.replace("_", " ")) for z in zones]])
 
 
 class CheckboxesField(SelectMultipleField):

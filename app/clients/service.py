@@ -9,7 +9,7 @@ from app.auth.models import User
 from app.auth.sessions import normalise_email
 from app.clients.invites import send_portal_invite
 from app.clients.models import Client
-from app.db import db
+from app.db import contains, db
 from app.tenancy import Workspace
 
 SEARCH_MAX = 100
@@ -28,8 +28,7 @@ def find_clients(query, text: str) -> list[Client]:
     """Clients from `query` whose name or e-mail contains `text`."""
     text = text.strip()[:SEARCH_MAX]
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
+        like = contains(text)
         full_name = Client.first_name + " " + Client.last_name
         query = query.where(or_(full_name.ilike(like, escape="\\"), Client.email.ilike(like, escape="\\")))
     return list(db.session.scalars(query.order_by(Client.last_name, Client.first_name)))

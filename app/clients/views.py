@@ -15,7 +15,7 @@ from app.clients.models import Client
 from app.clients.policy import visible_clients
 from app.clients.service import EmailInUse, create_client, find_clients, staff_of
 from app.db import db
-from app.form_base import ButtonForm
+from app.form_base import ButtonForm, options
 from app.pages import render, see_other, wants_fragment
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -43,7 +43,7 @@ def index():
 def new():
     workspace = current_user.workspace
     form = ClientForm(time_zone=workspace.time_zone, care_team=[current_user.id])
-    form.care_team.choices = [(u.id, u.name) for u in staff_of(workspace.id)]
+    form.care_team.choices = options((u.id, u.name) for u in staff_of(workspace.id))
     if form.validate_on_submit():
         try:
             client = create_client(workspace, current_user, first_name=form.first_name.data,

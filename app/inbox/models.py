@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, func, select
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.clients.models import Client
 from app.db import EncryptedText, db
 
 
@@ -16,10 +17,23 @@ class Conversation(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     title: Mapped[str | None] = mapped_column(String(120))
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closes_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     last_message_at: Mapped[datetime | None]
+
+    members: Mapped[list["ConversationClient"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    staff: Mapped[User | None] = relationship(foreign_keys=[staff_user_id])
+
+    @property
+    def clients(self) -> list[Client]:
+        return [m.client for m in self.members]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class ConversationClient(db.Model):
@@ -31,29 +45,63 @@ class ConversationClient(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True, index=True)
     last_read_at: Mapped[datetime | None]
 
+    client: Mapped[Client] = relationship(lazy="joined")
+
+
+class StaffReading(db.Model):
+    """How far a staff member has read a conversation (for their unread badges)."""
+
+    __tablename__ = "staff_readings"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    last_read_at: Mapped[datetime]
+
 
 class Message(db.Model):
     __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(EncryptedText)
+    request_key: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
 
-    sender: Mapped[User] = relationship()
+    sender: Mapped[User] = relationship(lazy="joined")
+
+
+class MessageNotification(db.Model):
+    """An e-mail owed to a client about new messages in one conversation (at most one per 15 minutes)."""
+
+    __tablename__ = "message_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 def unread_for_client(client_id: int) -> tuple[int, list[str]]:
-    """How many messages from the practice the client hasn't read, and who sent them."""
+    """How many messages from others the client hasn't read, and who sent them."""
+    client_account = select(User.id).where(User.client_id == client_id).scalar_subquery()
     rows = db.session.execute(
-        select(func.count(Message.id), User.name)
+        select(func.count(Message.id), User.name, User.client_id)
         .join(ConversationClient, ConversationClient.conversation_id == Message.conversation_id)
         .join(User, User.id == Message.sender_id)
-        .where(ConversationClient.client_id == client_id, User.client_id.is_(None),
+        .where(ConversationClient.client_id == client_id, Message.sender_id.is_distinct_from(client_account),
                (ConversationClient.last_read_at.is_(None)) | (Message.created_at > ConversationClient.last_read_at))
-        .group_by(User.name)
+        .group_by(User.name, User.client_id)
         .order_by(User.name)
     ).all()
-    return sum(count for count, _ in rows), [name for _, name in rows]
+    return sum(count for count, _, _ in rows), [name if staff is None else name.split()[0]
+                                                 for _, name, staff in rows]

@@ -60,7 +60,7 @@ def _card_context(client: Client, names) -> dict:
 @client_required
 def home():
     client = current_user.client
-    return render("portal/home.html", client=client, **_card_context(client, CARDS))
+    return render("portal/home.html", client=client, live_topics=["home"], **_card_context(client, CARDS))
 
 
 @bp.get("/portal/cards/<name>")

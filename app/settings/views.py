@@ -4,6 +4,9 @@ from flask_login import current_user
 from app.audit.trail import record
 from app.auth.access import staff_required
 from app.db import db
+from app.inbox.forms import CommunicationsForm
+from app.inbox.policy import MODES
+from app.inbox.service import change_mode
 from app.pages import render, see_other
 from app.settings.forms import WorkflowsForm
 from app.settings.policy import may_change_workspace_settings
@@ -14,7 +17,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 @bp.get("")
 @staff_required
 def index():
-    return redirect(url_for("settings.workflows"))
+    return redirect(url_for("settings.communications"))
 
 
 @bp.route("/workflows", methods=["GET", "POST"])
@@ -31,3 +34,19 @@ def workflows():
         flash("Workflows saved.")
         return see_other(url_for("settings.workflows"))
     return render("settings/workflows.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/communications", methods=["GET", "POST"])
+@staff_required
+def communications():
+    if not may_change_workspace_settings(current_user):
+        abort(403)
+    workspace = current_user.workspace
+    form = CommunicationsForm(mode=workspace.communication_mode, contact_note=workspace.client_contact_note)
+    if form.validate_on_submit():
+        change_mode(workspace, form.mode.data, form.contact_note.data)
+        db.session.commit()
+        flash("Communications saved.")
+        return see_other(url_for("settings.communications"))
+    return render("settings/communications.html", form=form, modes=MODES,
+                  status=422 if form.is_submitted() else 200)

@@ -6,19 +6,15 @@ JavaScript off, chromium never runs axe's timers, so the page's HTML is replayed
 JavaScript-enabled page whose own scripts are blocked, which renders the same DOM a JS-off visitor sees.
 """
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import LiveServer, wait_until  # noqa: F401  (the live server fixture is in tests/conftest.py)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,33 +38,6 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-# --- the live server -----------------------------------------------------------------------------
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-
-
-@pytest.fixture
-def live_server(environment, smtp_server, make_app) -> Iterator[LiveServer]:
-    """Porch served over HTTP on loopback, e-mailing through the test SMTP server, with its job thread running."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment.setenv("PORCH_BASE_URL", url)
-    app = make_app()
-    jobs = app.extensions["porch.queue"]
-    jobs.start()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="porch-live-server", daemon=True)
-    thread.start()
-    yield LiveServer(url, app)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    jobs.stop()
 
 
 # --- pages, their console, and axe ---------------------------------------------------------------
@@ -155,13 +124,3 @@ def visit(browser, live_server) -> Iterator[Visit]:
     visit = Visit(browser, live_server.url)
     yield visit
     visit.close()
-
-
-def wait_until(condition: Callable[[], object], what: str, seconds: float = 10, pause: float = 0.2):
-    """Check `condition` until it holds (its value is returned), failing with `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"Waited {seconds:g} s for {what}.", pytrace=False)
-        time.sleep(pause)
-    return value

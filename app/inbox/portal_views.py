@@ -1,0 +1,99 @@
+"""The client's side of messaging: their conversations, reading, replying, and starting one where allowed."""
+
+from flask import Blueprint, abort, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.access import client_required
+from app.auth.models import User
+from app.db import db
+from app.form_base import options
+from app.inbox import live
+from app.inbox.forms import NewConversationForm, ReplyForm
+from app.inbox.models import Conversation
+from app.inbox.policy import may_reply, may_see_conversation, may_start_conversation, staff_a_client_may_write_to
+from app.inbox.service import conversations_of, mark_read, post_message, recent_messages, start_conversation
+from app.pages import render, see_other, wants_fragment
+from app.tenancy import get_or_404
+
+bp = Blueprint("messages", __name__, url_prefix="/portal/messages")
+
+
+def conversation_or_404(conversation_id: int) -> Conversation:
+    conversation = get_or_404(Conversation, conversation_id)
+    if not may_see_conversation(current_user, conversation):
+        abort(404)
+    return conversation
+
+
+@bp.get("")
+@client_required
+def index():
+    return render("messages/index.html", "messages/_conversation_list.html",
+                  rows=conversations_of(current_user.client), may_start=may_start_conversation(current_user),
+                  viewer=current_user, live_topics=["messages"])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@client_required
+def new():
+    if not may_start_conversation(current_user):
+        abort(403)
+    staff = db.session.scalars(select(User).where(User.workspace_id == current_user.workspace_id,
+                                                  User.client_id.is_(None), User.disabled_at.is_(None))
+                               .order_by(User.name)).all()
+    recipients = staff_a_client_may_write_to(current_user, list(staff))
+    form = NewConversationForm()
+    form.staff.choices = options((s.id, s.name) for s in recipients)
+    if form.validate_on_submit():
+        to = next(s for s in recipients if s.id == form.staff.data)
+        conversation = start_conversation(current_user, [current_user.client], form.body.data,
+                                          form.request_key.data, staff=to)
+        db.session.commit()
+        return see_other(url_for("messages.show", conversation_id=conversation.id))
+    return render("messages/new.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/<int:conversation_id>")
+@client_required
+def show(conversation_id: int):
+    conversation = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    live.badges(current_user)
+    return render("messages/show.html", **_thread(conversation, ReplyForm()))
+
+
+@bp.get("/<int:conversation_id>/messages")
+@client_required
+def messages(conversation_id: int):
+    """The message list alone: what the page polls when its live socket is down."""
+    conversation = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return render("messages/show.html", "inbox/_messages.html", **_thread(conversation, ReplyForm()))
+
+
+@bp.post("/<int:conversation_id>")
+@client_required
+def reply(conversation_id: int):
+    conversation = conversation_or_404(conversation_id)
+    form = ReplyForm()
+    if not may_reply(current_user, conversation):
+        # Closed: keep what they wrote on the page, so nothing typed is lost.
+        return render("messages/show.html", "messages/_reply_area.html", status=403, unsent=form.body.data,
+                      refresh=True, **_thread(conversation, form))
+    if not form.validate_on_submit():
+        return render("messages/show.html", "messages/_reply_area.html", status=422, **_thread(conversation, form))
+    post_message(conversation, current_user, form.body.data, form.request_key.data)
+    db.session.commit()
+    if wants_fragment():
+        return render("messages/show.html", "messages/_reply_area.html", refresh=True,
+                      **_thread(conversation, ReplyForm(formdata=None)))
+    return see_other(url_for("messages.show", conversation_id=conversation.id))
+
+
+def _thread(conversation: Conversation, form: ReplyForm) -> dict:
+    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
+            "viewer": current_user, "may_reply": may_reply(current_user, conversation),
+            "live_topics": [f"conversation-{conversation.id}"]}

@@ -1,0 +1,157 @@
+"""The practitioner's inbox: conversations, + Compose, Create group, reading, replying, closing."""
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user
+
+from app.auth.access import staff_required
+from app.clients.models import Client
+from app.db import db
+from app.form_base import ButtonForm, options
+from app.inbox import live
+from app.inbox.display import conversation_title, members_line, sender_label
+from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
+from app.inbox.models import Conversation
+from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
+from app.inbox.service import (
+    close_by_hand,
+    inbox,
+    mark_read,
+    post_message,
+    recent_messages,
+    start_conversation,
+    took_part,
+)
+from app.pages import render, see_other, wants_fragment
+from app.tenancy import get_or_404, scoped
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+STATUSES = ("open", "closed", "all")
+
+
+def conversation_or_404(conversation_id: int) -> tuple[Conversation, bool]:
+    """The conversation, if this staff member may see it (404 otherwise), and whether they wrote in it."""
+    conversation = get_or_404(Conversation, conversation_id)
+    wrote = took_part(current_user, conversation)
+    if not may_see_conversation(current_user, conversation, wrote):
+        abort(404)
+    return conversation, wrote
+
+
+def messageable_clients() -> list[Client]:
+    clients = db.session.scalars(scoped(Client).where(Client.portal_disabled_at.is_(None))
+                                 .order_by(Client.last_name, Client.first_name))
+    return [c for c in clients if may_message_client(current_user, c)]
+
+
+@bp.get("")
+@staff_required
+def index():
+    status = request.args.get("status", "open")
+    status = status if status in STATUSES else "open"
+    q = request.args.get("q", "")[:100]
+    return render("inbox/index.html", "inbox/_conversation_list.html", rows=inbox(current_user, status, q),
+                  status=status, q=q, viewer=current_user, live_topics=["inbox"])
+
+
+@bp.route("/compose", methods=["GET", "POST"])
+@staff_required
+def compose():
+    form = ComposeForm(client=request.args.get("client", type=int))
+    form.client.choices = options((c.id, c.full_name) for c in messageable_clients())
+    if form.validate_on_submit():
+        client = get_or_404(Client, form.client.data)
+        conversation = start_conversation(current_user, [client], form.body.data, form.request_key.data)
+        db.session.commit()
+        return see_other(url_for("inbox.show", conversation_id=conversation.id))
+    return render("inbox/compose.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@staff_required
+def new_group():
+    form = GroupForm()
+    form.clients.choices = options((c.id, c.full_name) for c in messageable_clients())
+    if form.validate_on_submit():
+        clients = [get_or_404(Client, client_id) for client_id in form.clients.data]
+        conversation = start_conversation(current_user, clients, form.body.data, form.request_key.data,
+                                          title=form.title.data)
+        db.session.commit()
+        return see_other(url_for("inbox.show", conversation_id=conversation.id))
+    return render("inbox/new_group.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/<int:conversation_id>")
+@staff_required
+def show(conversation_id: int):
+    conversation, wrote = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    live.badges(current_user)
+    return render("inbox/show.html", **_thread(conversation, wrote, ReplyForm()))
+
+
+@bp.get("/<int:conversation_id>/messages")
+@staff_required
+def messages(conversation_id: int):
+    """The message list alone: what the page polls when its live socket is down."""
+    conversation, wrote = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return render("inbox/show.html", "inbox/_messages.html", **_thread(conversation, wrote, ReplyForm()))
+
+
+@bp.post("/<int:conversation_id>")
+@staff_required
+def reply(conversation_id: int):
+    conversation, wrote = conversation_or_404(conversation_id)
+    if not may_reply(current_user, conversation, wrote):
+        abort(403)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return render("inbox/show.html", "inbox/_reply_area.html", status=422, **_thread(conversation, wrote, form))
+    post_message(conversation, current_user, form.body.data, form.request_key.data)
+    db.session.commit()
+    return _answer(conversation, wrote)
+
+
+@bp.post("/<int:conversation_id>/close")
+@staff_required
+def close(conversation_id: int):
+    conversation, wrote = conversation_or_404(conversation_id)
+    if not may_close(current_user, conversation, wrote):
+        abort(403)
+    close_by_hand(conversation, current_user)
+    db.session.commit()
+    return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
+
+
+def _thread(conversation: Conversation, wrote: bool, form: ReplyForm) -> dict:
+    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
+            "viewer": current_user, "may_reply": may_reply(current_user, conversation, wrote),
+            "may_close": may_close(current_user, conversation, wrote), "button_form": ButtonForm(),
+            "live_topics": [f"conversation-{conversation.id}"]}
+
+
+def _answer(conversation: Conversation, wrote: bool, notice: str | None = None):
+    """After a post: for htmx the fresh reply area (messages arrive with it, out of band); else back to the page."""
+    if wants_fragment():
+        return render("inbox/show.html", "inbox/_reply_area.html", notice=notice, refresh=True,
+                      **_thread(conversation, wrote, ReplyForm(formdata=None)))
+    if notice:
+        flash(notice)
+    return see_other(url_for("inbox.show", conversation_id=conversation.id))
+
+
+@bp.app_template_global()
+def unread_badge(viewer) -> int:
+    """The count on the viewer's Inbox (staff) or Messages (client) link."""
+    from app.inbox.models import unread_for_client
+    from app.inbox.service import unread_count_for_staff
+
+    return unread_count_for_staff(viewer) if viewer.is_staff else unread_for_client(viewer.client_id)[0]
+
+
+bp.add_app_template_global(conversation_title)
+bp.add_app_template_global(sender_label)
+bp.add_app_template_global(members_line)
+

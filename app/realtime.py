@@ -1,0 +1,122 @@
+"""Live updates: publish(channel, html) fans a rendered fragment out to every socket listening on the channel.
+
+Published fragments are handed over after the transaction commits (like jobs), so a socket never shows what
+the database does not hold. With REDIS_URL the fan-out goes through Redis pub/sub, one listener thread per
+process (started on first use, so after any fork); without it, in-process.
+"""
+
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app
+from redis import Redis
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.db import db
+
+log = logging.getLogger(__name__)
+
+PREFIX = "porch:live:"
+MAX_QUEUED = 100
+RECONNECT_SECONDS = 1
+
+
+def publish(channel: str, html: str) -> None:
+    """Send `html` (out-of-band fragments) to every socket on `channel` once the transaction commits."""
+    db.session().info.setdefault("porch.live", []).append((channel, html))
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    for channel, html in session.info.pop("porch.live", []):
+        try:
+            current_app.extensions["porch.hub"].send(channel, html)
+        except Exception:
+            log.exception("could not publish a live update; clients will catch up on their next poll")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop(session: Session) -> None:
+    session.info.pop("porch.live", None)
+
+
+class LocalHub:
+    """Fan-out inside one process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._listeners: dict[str, set[queue.Queue]] = defaultdict(set)
+
+    def send(self, channel: str, html: str) -> None:
+        self.deliver(channel, html)
+
+    def deliver(self, channel: str, html: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners.get(channel, ()))
+        for inbox in listeners:
+            try:
+                inbox.put_nowait(html)
+            except queue.Full:
+                log.warning("a live socket is not keeping up; dropping an update for it")
+
+    @contextmanager
+    def listening(self, channels: list[str]) -> Iterator[queue.Queue]:
+        inbox: queue.Queue = queue.Queue(maxsize=MAX_QUEUED)
+        with self._lock:
+            for channel in channels:
+                self._listeners[channel].add(inbox)
+        try:
+            yield inbox
+        finally:
+            with self._lock:
+                for channel in channels:
+                    self._listeners[channel].discard(inbox)
+                    if not self._listeners[channel]:
+                        del self._listeners[channel]
+
+
+class RedisHub(LocalHub):
+    """Fan-out across processes: publish to Redis; one thread per process hands messages to local sockets."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.redis = Redis.from_url(url)
+        self._listener: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def send(self, channel: str, html: str) -> None:
+        self.redis.publish(PREFIX + channel, html)
+
+    @contextmanager
+    def listening(self, channels: list[str]) -> Iterator[queue.Queue]:
+        self._start_listener()
+        with super().listening(channels) as inbox:
+            yield inbox
+
+    def _start_listener(self) -> None:
+        with self._start_lock:
+            if self._listener is None or not self._listener.is_alive():
+                self._listener = threading.Thread(target=self._listen, name="porch-live", daemon=True)
+                self._listener.start()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(PREFIX + "*")
+                for message in pubsub.listen():
+                    channel = message["channel"].decode()[len(PREFIX):]
+                    self.deliver(channel, message["data"].decode())
+            except Exception:
+                log.warning("lost the Redis live-update subscription; reconnecting")
+                time.sleep(RECONNECT_SECONDS)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["porch.hub"] = RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else LocalHub()

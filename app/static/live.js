@@ -1,0 +1,19 @@
+// While the live socket is down (no WebSocket through a proxy, a flaky network), ask for what it would have pushed.
+(function () {
+  var open = false;
+  document.addEventListener("htmx:wsOpen", function () { open = true; });
+  document.addEventListener("htmx:wsClose", function () { open = false; });
+  setInterval(function () {
+    if (open || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (el) { htmx.trigger(el, "poll"); });
+  }, 20000);
+  // A pushed message can reach the page that already shows it (the answer to its own post): keep one copy.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.matches || !fragment.matches("[data-append-once]")) return;
+    fragment.querySelectorAll("li[id^='message-']").forEach(function (item) {
+      if (document.getElementById(item.id)) item.remove();
+    });
+    if (!fragment.querySelector("*")) event.detail.shouldSwap = false;
+  });
+})();

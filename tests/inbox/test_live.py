@@ -1,0 +1,202 @@
+"""The live socket, on a real server: who may connect, who receives what, and fan-out across processes."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from simple_websocket import Client, ConnectionClosed
+from simple_websocket import ConnectionError as HandshakeRefused
+
+from app.db import db
+from app.inbox.policy import ASSIGNED_ONLY
+from tests.conftest import PASSWORD, HttpVisitor, free_port, make_portal_account
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def signed_in(base: str, email: str) -> HttpVisitor:
+    visitor = HttpVisitor(base)
+    _, page, url = visitor.post("/login", {"email": email, "password": PASSWORD})
+    assert not url.endswith("/login"), page
+    return visitor
+
+
+def socket_of(visitor: HttpVisitor, topics: str = "", origin: str | None = None) -> Client:
+    """A live socket, once the server listens for it (its first frame is the user's badges)."""
+    url = visitor.base.replace("http://", "ws://") + "/live" + (f"?topics={topics}" if topics else "")
+    headers = {"Cookie": visitor.cookie_header(), "Origin": origin or visitor.base}
+    socket = Client.connect(url, headers=headers)
+    assert "-badge" in socket.receive(timeout=10)
+    return socket
+
+
+def receive(socket: Client, *expected: str, seconds: float = 10) -> str:
+    """What is pushed (frames may carry several fragments) until every one of `expected` has arrived."""
+    deadline = time.monotonic() + seconds
+    pushed = ""
+    while time.monotonic() < deadline:
+        pushed += socket.receive(timeout=max(0.1, deadline - time.monotonic())) or ""
+        if all(text in pushed for text in expected):
+            return pushed
+    pytest.fail(f"no live update containing {expected!r} within {seconds} s")
+
+
+def say(visitor: HttpVisitor, path: str, body: str) -> None:
+    status, page, _ = visitor.post(path, {"body": body, "request_key": str(uuid.uuid4())})
+    assert status == 200, page
+
+
+@pytest.fixture
+def people(practice):
+    make_portal_account(practice.aisha)
+    return practice
+
+
+def test_it_pushes_a_new_message_to_the_clients_open_page(live_server, people):
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    status, page, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "First note",
+                                                       "request_key": str(uuid.uuid4())})
+    conversation_id = int(url.rsplit("/", 1)[1])
+    aisha = socket_of(signed_in(live_server.url, "aisha@example.com"), f"conversation-{conversation_id},home")
+    try:
+        say(carlos, f"/inbox/{conversation_id}", "Your results are in")
+        pushed = receive(aisha, "Your results are in", 'id="card-messages"')
+        assert f'data-append-once hx-swap-oob="beforeend:#messages-{conversation_id}"' in pushed
+        assert "First note" not in pushed  # only the new message travels
+        assert "csrf_token" not in pushed
+        assert "2 unread" in pushed
+    finally:
+        aisha.close()
+
+
+def test_it_pushes_a_client_reply_to_the_inbox(live_server, people):
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Hello",
+                                               "request_key": str(uuid.uuid4())})
+    conversation_id = int(url.rsplit("/", 1)[1])
+    inbox = socket_of(carlos, "inbox")
+    try:
+        say(signed_in(live_server.url, "aisha@example.com"), f"/portal/messages/{conversation_id}", "Thanks!")
+        pushed = receive(inbox, f'id="conversation-{conversation_id}"', 'id="inbox-badge"')
+        assert "afterbegin:#conversation-list" in pushed and ">New<" in pushed
+    finally:
+        inbox.close()
+
+
+def test_it_sends_a_user_only_what_they_may_see(live_server, people):
+    people.workspace.communication_mode = ASSIGNED_ONLY
+    db.session.commit()
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Just between us",
+                                               "request_key": str(uuid.uuid4())})
+    hidden_id = int(url.rsplit("/", 1)[1])
+    priya = signed_in(live_server.url, "priya@brunswick.example")
+    watcher = socket_of(priya, f"conversation-{hidden_id},inbox")
+    try:
+        say(carlos, f"/inbox/{hidden_id}", "Private follow-up")
+        owner = signed_in(live_server.url, "owner@brunswick.example")
+        owner.post("/inbox/compose", {"client": people.aisha.id, "body": "Practice news",
+                                      "request_key": str(uuid.uuid4())})
+        _, _, url = owner.post("/inbox/compose", {"client": people.aisha.id, "body": "x",
+                                                  "request_key": str(uuid.uuid4())})
+        # Priya sees nothing of Carlos's conversation; the first thing she may see is the inbox badge of her own.
+        frames = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            frame = watcher.receive(timeout=0.5)
+            if frame:
+                frames.append(frame)
+        assert not any("Private follow-up" in f or "Just between us" in f or f"conversation-{hidden_id}" in f
+                       for f in frames)
+    finally:
+        watcher.close()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null"])
+def test_it_refuses_a_socket_from_another_site(live_server, people, origin):
+    aisha = signed_in(live_server.url, "aisha@example.com")
+    with pytest.raises(HandshakeRefused) as refused:
+        socket_of(aisha, origin=origin)
+    assert refused.value.status_code == 403
+
+
+def test_it_refuses_a_socket_without_a_session(live_server, people):
+    with pytest.raises(HandshakeRefused) as refused:
+        socket_of(HttpVisitor(live_server.url))
+    assert refused.value.status_code == 401
+
+
+def test_it_stops_pushing_after_logout(live_server, people):
+    aisha = signed_in(live_server.url, "aisha@example.com")
+    cookie = aisha.cookie_header()
+    aisha.post("/logout", {})
+    url = live_server.url.replace("http://", "ws://") + "/live"
+    with pytest.raises(HandshakeRefused) as refused:
+        Client.connect(url, headers={"Cookie": cookie, "Origin": live_server.url})
+    assert refused.value.status_code == 401
+
+
+def gunicorn(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--worker-class", "gthread", "--threads", "8", "--bind", f"127.0.0.1:{port}",
+         "wsgi:app"], cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail(f"gunicorn on {port} did not start")
+
+
+def test_a_message_posted_to_one_process_reaches_a_socket_on_another(redis_url, environment, people):
+    port_a, port_b = free_port(), free_port()
+    environment.setenv("PORCH_BASE_URL", f"http://127.0.0.1:{port_a}")
+    a, b = gunicorn(port_a), gunicorn(port_b)
+    try:
+        carlos = signed_in(f"http://127.0.0.1:{port_a}", "carlos@brunswick.example")
+        _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Hello",
+                                                   "request_key": str(uuid.uuid4())})
+        conversation_id = int(url.rsplit("/", 1)[1])
+        aisha = signed_in(f"http://127.0.0.1:{port_b}", "aisha@example.com")
+        # Both processes serve one public site (PORCH_BASE_URL), as behind a load balancer.
+        socket = socket_of(aisha, f"conversation-{conversation_id}", origin=f"http://127.0.0.1:{port_a}")
+        try:
+            say(carlos, f"/inbox/{conversation_id}", "Sent through process A")
+            assert "Sent through process A" in receive(socket, "Sent through process A")
+        finally:
+            socket.close()
+    finally:
+        for server in (a, b):
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def test_it_closes_cleanly_when_the_client_goes(live_server, people):
+    socket = socket_of(signed_in(live_server.url, "aisha@example.com"))
+    socket.close()
+    with pytest.raises(ConnectionClosed):
+        socket.send("anything")
+
+
+def test_it_greets_a_new_socket_with_the_current_badges(live_server, people):
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Unread until opened",
+                                   "request_key": str(uuid.uuid4())})
+    aisha = signed_in(live_server.url, "aisha@example.com")
+    url = live_server.url.replace("http://", "ws://") + "/live?topics=home"
+    socket = Client.connect(url, headers={"Cookie": aisha.cookie_header(), "Origin": live_server.url})
+    try:
+        first = socket.receive(timeout=10)
+        assert 'id="messages-badge"' in first and 'hx-swap-oob="true"' in first
+        assert "1<span class=\"sr-only\"> unread</span>" in first
+    finally:
+        socket.close()

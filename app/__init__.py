@@ -57,9 +57,14 @@ def _register_page_context(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.activity.views import bp as activity
+    from app.appointments.portal import bp as portal_appointments
+    from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
     from app.clients.views import bp as clients
     from app.errors import bp as errors
+    from app.forms.portal import bp as portal_forms
+    from app.forms.views import bp as forms
     from app.health import bp as health
     from app.inbox.portal_views import bp as messages
     from app.inbox.socket import bp as live
@@ -69,7 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.views import bp as portal
     from app.settings.views import bp as settings
 
-    for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live):
+    for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live,
+                      appointments, portal_appointments, forms, portal_forms, activity):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

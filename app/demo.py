@@ -1,5 +1,6 @@
 """The demo practice: Brunswick Practice, with one of everything a portal shows."""
 
+import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from app.clients.invites import INVITE_TTL
 from app.clients.models import Client, PortalInvite
 from app.db import db
 from app.forms.models import FormRequest
+from app.forms.questionnaires import PHQ9
 from app.inbox.models import Conversation, ConversationClient, Message
 from app.tenancy import Workspace
 
@@ -84,7 +86,8 @@ def _fill_aisha_portal(practice, aisha, carlos, now, zone) -> None:
                                starts_at=starts, duration_minutes=50, kind="telehealth",
                                join_url="https://meet.example/brunswick/carlos", created_at=now))
     db.session.add(FormRequest(workspace_id=practice.id, client_id=aisha.id, title="PHQ-9 weekly check-in",
-                               sent_at=now - timedelta(hours=20)))
+                               template_key="builtin:phq9", questions_json=json.dumps(PHQ9.questions()),
+                               sent_by_user_id=carlos.id, sent_as="check_in", sent_at=now - timedelta(hours=20)))
     chat = Conversation(workspace_id=practice.id, created_at=now - timedelta(hours=3), last_message_at=now)
     db.session.add(chat)
     db.session.flush()

@@ -11,8 +11,10 @@ from app.clients.models import PortalInvite
 from app.db import db
 from app.mail import MailDeferred
 from jobs import job
+from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.delivery import claimable
+from jobs.forms import sweep_forms
 from jobs.invites import send_invite_email
 from jobs.passwords import send_password_reset_email
 
@@ -35,3 +37,5 @@ def run_sweeps() -> None:
             except MailDeferred:
                 log.warning("%s(%s) deferred; it stays due", send.__name__, row_id)
     sweep_conversations()
+    sweep_forms()
+    sweep_appointment_reminders()

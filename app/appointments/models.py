@@ -1,16 +1,18 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import db
+from app.clients.models import Client
+from app.db import EncryptedText, db
 
 KINDS = {"telehealth": "Telehealth", "in_person": "In person"}
 
 
 class Appointment(db.Model):
     __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -23,8 +25,13 @@ class Appointment(db.Model):
     location: Mapped[str | None] = mapped_column(String(200))
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    request_key: Mapped[str | None] = mapped_column(String(36))
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime | None]
 
     practitioner: Mapped[User] = relationship()
+    client: Mapped[Client] = relationship()
 
     @property
     def ends_at(self) -> datetime:
@@ -33,6 +40,28 @@ class Appointment(db.Model):
     @property
     def kind_label(self) -> str:
         return KINDS[self.kind]
+
+
+class AppointmentReminder(db.Model):
+    """The reminder e-mail for one start time. Rescheduling or cancelling supersedes it; a job sends it once."""
+
+    __tablename__ = "appointment_reminders"
+    __table_args__ = (UniqueConstraint("appointment_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    starts_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    superseded_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+
+    appointment: Mapped[Appointment] = relationship()
 
 
 LONGEST_APPOINTMENT = timedelta(hours=12)

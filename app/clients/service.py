@@ -10,6 +10,7 @@ from app.auth.sessions import normalise_email
 from app.clients.invites import send_portal_invite
 from app.clients.models import Client
 from app.db import contains, db
+from app.forms.service import send_intake_form
 from app.tenancy import Workspace
 
 SEARCH_MAX = 100
@@ -62,6 +63,7 @@ def create_client(workspace: Workspace, created_by: User, *, first_name: str, la
     record("client.created", workspace_id=workspace.id, client_id=client.id)
     if workspace.automate_portal_invites and client.email:
         send_portal_invite(client, sent_by=created_by)
+    send_intake_form(client, sent_by=created_by)
     return client
 
 

@@ -4,6 +4,8 @@ from flask_login import current_user
 from app.audit.trail import record
 from app.auth.access import staff_required
 from app.db import db
+from app.form_base import options
+from app.forms.service import choose_intake_form, intake_template_key, template_choices
 from app.inbox.forms import CommunicationsForm
 from app.inbox.policy import MODES
 from app.inbox.service import change_mode
@@ -26,9 +28,11 @@ def workflows():
     if not may_change_workspace_settings(current_user):
         abort(403)
     workspace = current_user.workspace
-    form = WorkflowsForm(obj=workspace)
+    form = WorkflowsForm(obj=workspace, intake_form=intake_template_key(workspace.id) or "")
+    form.intake_form.choices = options([("", "Don't send a form"), *template_choices(workspace.id)])
     if form.validate_on_submit():
         workspace.automate_portal_invites = form.automate_portal_invites.data
+        choose_intake_form(workspace.id, form.intake_form.data)
         record("settings.workflows_changed", workspace_id=workspace.id)
         db.session.commit()
         flash("Workflows saved.")

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from app import clock
@@ -136,3 +137,14 @@ def test_the_demo_practice_fills_one_of_each_card(app):
     clients = staff.get("/clients").get_data(as_text=True)
     for label in ("Not invited", "Invited", "Invite expired", "Invite not delivered", "Active", "Disabled"):
         assert f">{label}<" in clients
+
+
+def test_the_demo_phq9_opens_as_a_form_to_fill_in(app):
+    load_demo_practice()
+    aisha = Visitor(app.test_client())
+    aisha.login("aisha@example.com", DEMO_PASSWORD)
+    forms = aisha.get("/portal/forms").get_data(as_text=True)
+    link = re.search(r'href="(/portal/forms/\d+)"', forms).group(1)
+    page = aisha.get(link).get_data(as_text=True)
+    assert "PHQ-9 weekly check-in" in page
+    assert "Little interest or pleasure in doing things" in page

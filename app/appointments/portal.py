@@ -1,0 +1,45 @@
+"""Appointments in the client portal: upcoming and past, in the client's time zone, and the .ics download."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import clock
+from app.appointments.models import Appointment
+from app.appointments.service import appointments_of, calendar_file, join_link_open
+from app.auth.access import client_required
+from app.db import db
+from app.pages import render
+
+bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments")
+
+
+def own_appointment_or_404(appointment_id: int) -> Appointment:
+    """The signed-in client's own appointment with this id; 404 for anyone else's."""
+    found = db.session.scalar(select(Appointment).where(
+        Appointment.id == appointment_id, Appointment.client_id == current_user.client_id,
+        Appointment.workspace_id == current_user.workspace_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("")
+@client_required
+def index():
+    upcoming, past = appointments_of(current_user.client_id)
+    return render("appointments/portal_index.html", client=current_user.client, upcoming=upcoming, past=past,
+                  join_link_open=join_link_open, now=clock.now())
+
+
+@bp.get("/<int:appointment_id>.ics")
+@client_required
+def calendar(appointment_id: int):
+    appointment = own_appointment_or_404(appointment_id)
+    host = urlsplit(current_app.config["PORCH_BASE_URL"]).hostname or "porch"
+    body = calendar_file(appointment, current_user.workspace.name, host)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,117 @@
+"""Appointments on the staff side: book, change and cancel a client's appointments (times in the staff zone)."""
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, url_for
+from flask_login import current_user
+
+from app.appointments.forms import AppointmentForm
+from app.appointments.models import Appointment
+from app.appointments.policy import may_book, may_change
+from app.appointments.service import (
+    Details,
+    NoSuchLocalTime,
+    appointments_of,
+    book_appointment,
+    cancel_appointment,
+    change_appointment,
+    local_start,
+)
+from app.auth.access import staff_required
+from app.clients.models import Client
+from app.clients.service import staff_of
+from app.clients.views import client_or_404
+from app.db import db
+from app.form_base import ButtonForm, options
+from app.pages import render, see_other
+from app.tenancy import get_or_404
+
+bp = Blueprint("appointments", __name__, url_prefix="/clients/<int:client_id>/appointments")
+
+
+@bp.app_template_global()
+def client_appointments_panel(client: Client) -> dict:
+    """What the client record's Appointments section shows (used by clients/show.html)."""
+    upcoming, past = appointments_of(client.id)
+    return {"upcoming": upcoming, "past": past[:5], "button_form": ButtonForm(),
+            "may_book": may_book(current_user, client)}
+
+
+def _appointment_or_404(client: Client, appointment_id: int) -> Appointment:
+    appointment = get_or_404(Appointment, appointment_id)
+    if appointment.client_id != client.id:
+        abort(404)
+    return appointment
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new(client_id: int):
+    client = client_or_404(client_id)
+    if not may_book(current_user, client):
+        abort(403)
+    form = _form(practitioner=current_user.id)
+    details = _details(form)
+    if details is not None:
+        book_appointment(client, current_user, details, form.request_key.data)
+        db.session.commit()
+        flash(f"Appointment booked for {client.first_name}.")
+        return see_other(url_for("clients.show", client_id=client.id, _anchor="appointments"))
+    return render("appointments/form.html", client=client, form=form, appointment=None,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:appointment_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(client_id: int, appointment_id: int):
+    client = client_or_404(client_id)
+    appointment = _appointment_or_404(client, appointment_id)
+    if not may_change(current_user, client, appointment):
+        abort(409 if appointment.cancelled_at else 403)
+    local = appointment.starts_at.astimezone(ZoneInfo(current_user.time_zone))
+    form = _form(day=local.date(), start=local.time(), duration_minutes=appointment.duration_minutes,
+                 practitioner=appointment.practitioner_id, kind=appointment.kind, join_url=appointment.join_url,
+                 location=appointment.location, note=appointment.note)
+    details = _details(form)
+    if details is not None:
+        change_appointment(appointment, client, details)
+        db.session.commit()
+        flash(f"Appointment changed. {client.first_name} sees the new details in the portal.")
+        return see_other(url_for("clients.show", client_id=client.id, _anchor="appointments"))
+    return render("appointments/form.html", client=client, form=form, appointment=appointment,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/<int:appointment_id>/cancel")
+@staff_required
+def cancel(client_id: int, appointment_id: int):
+    client = client_or_404(client_id)
+    appointment = _appointment_or_404(client, appointment_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if not may_book(current_user, client):
+        abort(403)
+    cancel_appointment(appointment)
+    db.session.commit()
+    flash("Appointment cancelled. Its reminder won't be sent.")
+    return see_other(url_for("clients.show", client_id=client.id, _anchor="appointments"))
+
+
+def _form(**defaults) -> AppointmentForm:
+    form = AppointmentForm(**defaults)
+    form.practitioner.choices = options((u.id, u.name) for u in staff_of(current_user.workspace_id))
+    return form
+
+
+def _details(form: AppointmentForm) -> Details | None:
+    """The appointment the form describes, once it is valid; None (with errors on the form) otherwise."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        starts_at = local_start(form.day.data, form.start.data, current_user.time_zone)
+    except NoSuchLocalTime as problem:
+        form.start.errors.append(str(problem))
+        return None
+    return Details(starts_at=starts_at, duration_minutes=form.duration_minutes.data,
+                   practitioner_id=form.practitioner.data, kind=form.kind.data, join_url=form.join_url.data or None,
+                   location=form.location.data or None, note=form.note.data or None)

@@ -1,0 +1,175 @@
+"""Forms on the staff side: custom form templates, sending a form to a client, reading a response."""
+
+from flask import Blueprint, abort, flash, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.audit.trail import record
+from app.auth.access import staff_required
+from app.clients.models import Client
+from app.clients.views import client_or_404
+from app.db import db
+from app.form_base import ButtonForm, options
+from app.forms import answers as kinds
+from app.forms.builder import add_question, create_template, move_question, remove_question
+from app.forms.forms import QuestionForm, SendFormForm, StepForm, TemplateForm
+from app.forms.models import FormQuestion, FormRequest, FormSchedule, FormTemplate
+from app.forms.policy import may_build_forms, may_read_responses, may_send_forms
+from app.forms.questionnaires import QUESTIONNAIRES
+from app.forms.service import (
+    REPEATS,
+    answers_of,
+    forms_of_client,
+    instructions_of,
+    questions_of,
+    score_of,
+    send_form,
+    stop_check_ins,
+    template_choices,
+)
+from app.pages import render, see_other
+from app.tenancy import get_or_404, scoped
+
+bp = Blueprint("forms", __name__)
+
+
+@bp.app_template_global()
+def client_forms_panel(client: Client) -> dict:
+    """What the client record's Forms section shows (used by clients/show.html)."""
+    form = SendFormForm()
+    form.template.choices = options(template_choices(client.workspace_id))
+    return {"summary": forms_of_client(client), "send_form": form, "button_form": ButtonForm(),
+            "may_send": may_send_forms(current_user, client)}
+
+
+@bp.post("/clients/<int:client_id>/forms")
+@staff_required
+def send(client_id: int):
+    client = client_or_404(client_id)
+    if not may_send_forms(current_user, client):
+        abort(403)
+    form = SendFormForm()
+    form.template.choices = options(template_choices(client.workspace_id))
+    if not form.validate_on_submit():
+        return render("forms/send_problem.html", client=client, send_form=form, status=422)
+    sent = send_form(client, current_user, form.template.data, every_days=form.repeat.data,
+                     request_key=form.request_key.data)
+    db.session.commit()
+    how = "" if not form.repeat.data else f", and again {REPEATS[form.repeat.data].lower()}"
+    flash(f"{sent.title} sent to {client.first_name}{how}.")
+    return see_other(url_for("clients.show", client_id=client.id, _anchor="forms"))
+
+
+@bp.post("/clients/<int:client_id>/forms/check-ins/<int:schedule_id>/stop")
+@staff_required
+def stop(client_id: int, schedule_id: int):
+    client = client_or_404(client_id)
+    schedule = get_or_404(FormSchedule, schedule_id)
+    if schedule.client_id != client.id or not ButtonForm().validate_on_submit():
+        abort(404 if schedule.client_id != client.id else 400)
+    stop_check_ins(schedule)
+    db.session.commit()
+    flash(f"{schedule.title} check-ins stopped.")
+    return see_other(url_for("clients.show", client_id=client.id, _anchor="forms"))
+
+
+@bp.get("/clients/<int:client_id>/forms/<int:form_id>")
+@staff_required
+def response(client_id: int, form_id: int):
+    client = client_or_404(client_id)
+    sent = get_or_404(FormRequest, form_id)
+    if sent.client_id != client.id or not may_read_responses(current_user, client):
+        abort(404)
+    answers = answers_of(sent) if sent.submitted_at else {}
+    record("form_response.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return render("forms/response.html", client=client, sent=sent, questions=questions_of(sent), answers=answers,
+                  score=score_of(sent, answers), instructions=instructions_of(sent), kinds=kinds)
+
+
+# --- custom templates ---------------------------------------------------------------------------
+
+def _template_or_404(template_id: int) -> FormTemplate:
+    if not may_build_forms(current_user):
+        abort(404)
+    return get_or_404(FormTemplate, template_id)
+
+
+@bp.get("/forms")
+@staff_required
+def templates():
+    custom = db.session.scalars(scoped(FormTemplate).where(FormTemplate.archived_at.is_(None))
+                                .order_by(FormTemplate.title))
+    return render("forms/templates.html", builtins=list(QUESTIONNAIRES.values()), custom=list(custom))
+
+
+@bp.route("/forms/new", methods=["GET", "POST"])
+@staff_required
+def new_template():
+    if not may_build_forms(current_user):
+        abort(403)
+    form = TemplateForm()
+    if form.validate_on_submit():
+        template = create_template(current_user.workspace_id, current_user, form.title.data, form.request_key.data)
+        db.session.commit()
+        flash(f"{template.title} created. Add its questions.")
+        return see_other(url_for("forms.edit_template", template_id=template.id))
+    return render("forms/new_template.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/forms/<int:template_id>")
+@staff_required
+def edit_template(template_id: int):
+    template = _template_or_404(template_id)
+    return _builder(template, QuestionForm(formdata=None))
+
+
+@bp.post("/forms/<int:template_id>/questions")
+@staff_required
+def add(template_id: int):
+    template = _template_or_404(template_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _builder(template, form, status=422)
+    add_question(template, form)
+    db.session.commit()
+    flash("Question added.")
+    return see_other(url_for("forms.edit_template", template_id=template.id, _anchor="questions"))
+
+
+@bp.post("/forms/<int:template_id>/questions/<int:question_id>/move")
+@staff_required
+def move(template_id: int, question_id: int):
+    template, question = _question_or_404(template_id, question_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    move_question(template, question, form.step.data)
+    db.session.commit()
+    return see_other(url_for("forms.edit_template", template_id=template.id, _anchor=f"question-{question.id}"))
+
+
+@bp.post("/forms/<int:template_id>/questions/<int:question_id>/remove")
+@staff_required
+def remove(template_id: int, question_id: int):
+    template, question = _question_or_404(template_id, question_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    remove_question(template, question)
+    db.session.commit()
+    flash("Question removed.")
+    return see_other(url_for("forms.edit_template", template_id=template.id, _anchor="questions"))
+
+
+def _question_or_404(template_id: int, question_id: int) -> tuple[FormTemplate, FormQuestion]:
+    template = _template_or_404(template_id)
+    question = db.session.scalar(select(FormQuestion).where(FormQuestion.id == question_id,
+                                                            FormQuestion.template_id == template.id))
+    if question is None:
+        abort(404)
+    return template, question
+
+
+def _builder(template: FormTemplate, form: QuestionForm, status: int = 200):
+    return render("forms/edit_template.html", template=template, form=form, step_form=StepForm(),
+                  button_form=ButtonForm(), kinds=kinds.KINDS, status=status)

@@ -1,0 +1,48 @@
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import clock
+from app.appointments.models import AppointmentReminder
+from app.appointments.service import reminder_still_wanted
+from app.db import db
+from app.mail import MailDeferred, send_mail
+from jobs import job
+from jobs.delivery import claimable
+from jobs.notices import mail_notice_once
+
+log = logging.getLogger(__name__)
+
+
+@job
+def send_appointment_reminder(reminder_id: int) -> None:
+    """Mail the reminder if it is due; one that is early (a clock moved, a queue ran ahead) waits for the sweep."""
+    reminder = db.session.get(AppointmentReminder, reminder_id)
+    if reminder is None or reminder.due_at > clock.now():
+        db.session.rollback()
+        return
+    db.session.rollback()
+    mail_notice_once(AppointmentReminder, reminder_id, wanted=reminder_still_wanted, mail=_mail)
+
+
+def _mail(reminder: AppointmentReminder) -> None:
+    appointment = reminder.appointment
+    client = appointment.client
+    workspace = client.workspace
+    send_mail(reminder.email, "appointment_reminder", sender_name=workspace.name, workspace=workspace,
+              workspace_id=workspace.id, starts_at=appointment.starts_at, time_zone=client.time_zone,
+              link=f"{current_app.config['PORCH_BASE_URL']}/portal/appointments")
+
+
+def sweep_appointment_reminders() -> None:
+    """Send the reminders that are due and that no job has sent (a dead worker, a restart, a Redis outage)."""
+    due = db.session.scalars(select(AppointmentReminder.id).where(
+        AppointmentReminder.superseded_at.is_(None), AppointmentReminder.due_at <= clock.now(),
+        AppointmentReminder.starts_at > clock.now(), *claimable(AppointmentReminder))).all()
+    db.session.commit()
+    for reminder_id in due:
+        try:
+            send_appointment_reminder(reminder_id)
+        except MailDeferred:
+            log.warning("send_appointment_reminder(%s) deferred; it stays due", reminder_id)

@@ -1,0 +1,43 @@
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.db import db
+from app.forms.models import FormNotice
+from app.mail import MailDeferred, send_mail
+from jobs import job
+from jobs.delivery import claimable
+from jobs.notices import mail_notice_once
+
+log = logging.getLogger(__name__)
+
+
+@job
+def send_form_notice(notice_id: int) -> None:
+    mail_notice_once(FormNotice, notice_id, wanted=_still_wanted, mail=_mail)
+
+
+def sweep_forms() -> None:
+    """Send the recurring check-ins that are due, then any form e-mail that no job has sent."""
+    from app.forms.service import send_due_check_ins
+
+    send_due_check_ins()
+    notices = db.session.scalars(select(FormNotice.id).where(*claimable(FormNotice))).all()
+    db.session.commit()
+    for notice_id in notices:
+        try:
+            send_form_notice(notice_id)
+        except MailDeferred:
+            log.warning("send_form_notice(%s) deferred; it stays due", notice_id)
+
+
+def _still_wanted(notice: FormNotice) -> bool:
+    form = notice.form_request
+    return form.submitted_at is None and form.client.portal_disabled_at is None
+
+
+def _mail(notice: FormNotice) -> None:
+    workspace = notice.form_request.workspace
+    send_mail(notice.email, "form_waiting", sender_name=workspace.name, workspace=workspace,
+              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/portal/forms")

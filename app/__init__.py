@@ -62,6 +62,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
     from app.clients.views import bp as clients
+    from app.documents.tus import bp as document_uploads
+    from app.documents.views import bp as documents
     from app.errors import bp as errors
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
@@ -75,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.settings.views import bp as settings
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live,
-                      appointments, portal_appointments, forms, portal_forms, activity):
+                      appointments, portal_appointments, forms, portal_forms, activity, documents, document_uploads):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -29,6 +29,11 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
+        "PORCH_STORAGE_DIR": environ.get("PORCH_STORAGE_DIR") or str(instance_path / "documents"),
+        "PORCH_DOCUMENT_MAX_BYTES": megabytes(environ.get("PORCH_DOCUMENT_MAX_MB", "25")),
+        "PORCH_VIDEO_MAX_BYTES": megabytes(environ.get("PORCH_VIDEO_MAX_MB", "200")),
+        "PORCH_PLAIN_UPLOAD_MAX_BYTES": megabytes(environ.get("PORCH_PLAIN_UPLOAD_MAX_MB", "25")),
+        "PORCH_CLIENT_QUOTA_BYTES": megabytes(environ.get("PORCH_CLIENT_QUOTA_MB", "1000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -42,6 +47,11 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings.update(secrets_for(environ, instance_path, production))
     return settings
+
+
+def megabytes(value: str) -> int:
+    """A size setting given in MB (decimals allowed), as bytes."""
+    return int(float(value) * 1024 * 1024)
 
 
 def database_url(url: str | None, instance_path: Path) -> str:

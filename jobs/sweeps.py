@@ -14,6 +14,7 @@ from jobs import job
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.delivery import claimable
+from jobs.documents import sweep_documents
 from jobs.forms import sweep_forms
 from jobs.invites import send_invite_email
 from jobs.passwords import send_password_reset_email
@@ -37,5 +38,6 @@ def run_sweeps() -> None:
             except MailDeferred:
                 log.warning("%s(%s) deferred; it stays due", send.__name__, row_id)
     sweep_conversations()
+    sweep_documents()
     sweep_forms()
     sweep_appointment_reminders()

@@ -1,0 +1,183 @@
+"""Which files Porch accepts, told by their content (never by their name or the browser's word), and how big.
+
+A file is refused with a status and a sentence a client understands: wrong type (415), too large (413),
+empty or cut short (422).
+"""
+
+import struct
+from collections.abc import Callable
+
+import filetype
+from flask import current_app
+
+ACCEPTED = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/heic": "HEIC",
+    "image/webp": "WebP",
+    "video/mp4": "MP4",
+    "video/quicktime": "MOV",
+    "video/webm": "WebM",
+    "text/plain": "plain text",
+}
+ACCEPTED_NAMES = "PDF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text"
+SNIFF_SIZE = 4096
+TEXT_CONTROLS = set(range(32)) - {9, 10, 12, 13}
+ReadAt = Callable[[int, int], bytes]
+
+
+class Refused(Exception):
+    """The file can't be kept; `status` is the HTTP answer and the message says why, in plain words."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.2f}".rstrip("0").rstrip(".") + " MB"
+
+
+def document_limit() -> int:
+    return current_app.config["PORCH_DOCUMENT_MAX_BYTES"]
+
+
+def video_limit() -> int:
+    return current_app.config["PORCH_VIDEO_MAX_BYTES"]
+
+
+def largest_limit() -> int:
+    return max(document_limit(), video_limit())
+
+
+def limit_for(content_type: str) -> int:
+    return video_limit() if content_type.startswith("video/") else document_limit()
+
+
+def limits_sentence() -> str:
+    return (f"{ACCEPTED_NAMES} files; documents and photos up to {megabytes(document_limit())}, "
+            f"videos up to {megabytes(video_limit())}.")
+
+
+def sniff(head: bytes) -> str | None:
+    """The accepted type these first bytes show, or None."""
+    guess = filetype.guess(head)
+    if guess is not None:
+        return guess.mime if guess.mime in ACCEPTED else None
+    return "text/plain" if _looks_like_text(head) else None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 without control characters, and not markup (HTML, SVG and XML are never plain text here)."""
+    if not head or any(byte in TEXT_CONTROLS for byte in head):
+        return False
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n\f").startswith(b"<"):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3  # only a character cut in two at the end of the sample
+    return True
+
+
+def check_type_and_size(head: bytes, size: int) -> str:
+    """The file's type, from its first bytes; Refused if it is empty, of a type we don't take or too large."""
+    if size == 0:
+        raise Refused(422, "This file is empty. Choose another file.")
+    content_type = sniff(head)
+    if content_type is None:
+        raise Refused(415, f"Porch can't take this kind of file. Send a {ACCEPTED_NAMES} file.")
+    if size > limit_for(content_type):
+        kind = "a video" if content_type.startswith("video/") else "a document or photo"
+        raise Refused(413, f"This file is {megabytes(size)}; the most Porch accepts for {kind} is "
+                           f"{megabytes(limit_for(content_type))}.")
+    return content_type
+
+
+def check_complete(content_type: str, size: int, read_at: ReadAt) -> None:
+    """Refused (422) when the file ends before its own structure says it should: an upload cut short."""
+    complete = COMPLETENESS.get(content_type, lambda size, read_at: True)
+    try:
+        whole = complete(size, read_at)
+    except (struct.error, ValueError, IndexError):
+        whole = False
+    if not whole:
+        raise Refused(422, "This file seems to be cut short (incomplete or damaged). Check that it opens on your "
+                           "device, then upload it again.")
+
+
+def _pdf(size: int, read_at: ReadAt) -> bool:
+    return b"%%EOF" in read_at(max(size - 1024, 0), 1024)
+
+
+def _jpeg(size: int, read_at: ReadAt) -> bool:
+    return read_at(max(size - 64, 0), 64).rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+
+
+def _png(size: int, read_at: ReadAt) -> bool:
+    return read_at(max(size - 12, 0), 12) == b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _webp(size: int, read_at: ReadAt) -> bool:
+    (riff_size,) = struct.unpack("<I", read_at(4, 4))
+    return riff_size + 8 <= size
+
+
+def _boxes(size: int, read_at: ReadAt) -> list[bytes] | None:
+    """The top-level ISO-BMFF box types (MP4, MOV, HEIC), or None if the last box runs past the end."""
+    position, found = 0, []
+    while position < size:
+        header = read_at(position, 16)
+        (length,), kind = struct.unpack(">I", header[:4]), header[4:8]
+        if length == 1:
+            (length,) = struct.unpack(">Q", header[8:16])
+        elif length == 0:
+            length = size - position
+        if length < 8:
+            return None
+        found.append(kind)
+        position += length
+    return found if position == size else None
+
+
+def _movie(size: int, read_at: ReadAt) -> bool:
+    return b"moov" in (_boxes(size, read_at) or [])
+
+
+def _heic(size: int, read_at: ReadAt) -> bool:
+    return b"meta" in (_boxes(size, read_at) or [])
+
+
+def _vint(data: bytes, at: int) -> tuple[int, int, bool]:
+    """An EBML variable-length number at `at`: (value, its length, whether it means 'unknown')."""
+    first = data[at]
+    length = 8 - first.bit_length() + 1
+    if length > 8:
+        raise ValueError("not an EBML number")
+    value = first & (0xFF >> length)
+    for byte in data[at + 1: at + length]:
+        value = (value << 8) | byte
+    return value, length, value == (1 << (7 * length)) - 1
+
+
+def _webm(size: int, read_at: ReadAt) -> bool:
+    header_size, length, _ = _vint(read_at(4, 8), 0)
+    segment_at = 4 + length + header_size
+    top = read_at(segment_at, 12)
+    if top[:4] != b"\x18\x53\x80\x67":
+        return False
+    segment_size, length, unknown = _vint(top, 4)
+    return unknown or segment_at + 4 + length + segment_size <= size
+
+
+COMPLETENESS = {
+    "application/pdf": _pdf,
+    "image/jpeg": _jpeg,
+    "image/png": _png,
+    "image/webp": _webp,
+    "image/heic": _heic,
+    "video/mp4": _movie,
+    "video/quicktime": _movie,
+    "video/webm": _webm,
+}

@@ -15,7 +15,7 @@ from app.billing.models import Invoice
 from app.clients.invites import INVITE_TTL
 from app.clients.models import Client, PortalInvite
 from app.db import db
-from app.forms.models import FormRequest
+from app.forms.models import FormNotice, FormRequest
 from app.forms.questionnaires import PHQ9
 from app.inbox.models import Conversation, ConversationClient, Message
 from app.tenancy import Workspace
@@ -85,9 +85,14 @@ def _fill_aisha_portal(practice, aisha, carlos, now, zone) -> None:
     db.session.add(Appointment(workspace_id=practice.id, client_id=aisha.id, practitioner_id=carlos.id,
                                starts_at=starts, duration_minutes=50, kind="telehealth",
                                join_url="https://meet.example/brunswick/carlos", created_at=now))
-    db.session.add(FormRequest(workspace_id=practice.id, client_id=aisha.id, title="PHQ-9 weekly check-in",
-                               template_key="builtin:phq9", questions_json=json.dumps(PHQ9.questions()),
-                               sent_by_user_id=carlos.id, sent_as="check_in", sent_at=now - timedelta(hours=20)))
+    sent = now - timedelta(hours=20)
+    check_in = FormRequest(workspace_id=practice.id, client_id=aisha.id, title="PHQ-9 weekly check-in",
+                           template_key="builtin:phq9", questions_json=json.dumps(PHQ9.questions()),
+                           sent_by_user_id=carlos.id, sent_as="check_in", sent_at=sent)
+    db.session.add(check_in)
+    db.session.flush()
+    db.session.add(FormNotice(workspace_id=practice.id, form_request_id=check_in.id, email=aisha.email,
+                              created_at=sent, sent_at=sent, attempts=1))
     chat = Conversation(workspace_id=practice.id, created_at=now - timedelta(hours=3), last_message_at=now)
     db.session.add(chat)
     db.session.flush()

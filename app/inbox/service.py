@@ -210,6 +210,16 @@ def unread_in(viewer: User, conversation: Conversation) -> bool:
     return newest is not None and (read_up_to is None or newest > read_up_to)
 
 
+def conversations_with(staff: User, client: Client) -> list[tuple[Conversation, bool]]:
+    """The conversations this staff member may see that have this client in them, for the client record."""
+    with_client = select(ConversationClient.conversation_id).where(ConversationClient.client_id == client.id)
+    unread = case((_unread_for_staff(staff), 1), else_=0).label("unread")
+    rows = db.session.execute(visible_conversations(staff).add_columns(unread)
+                              .where(Conversation.id.in_(with_client))
+                              .order_by(Conversation.last_message_at.desc().nulls_last()).limit(20)).all()
+    return [(conversation, bool(flag)) for conversation, flag in rows]
+
+
 def unread_count_for_staff(staff: User) -> int:
     return db.session.scalar(select(func.count()).select_from(
         visible_conversations(staff).where(_unread_for_staff(staff)).subquery()))

@@ -14,6 +14,7 @@ from app.inbox.models import Conversation
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
 from app.inbox.service import (
     close_by_hand,
+    conversations_with,
     inbox,
     mark_read,
     post_message,
@@ -149,6 +150,12 @@ def unread_badge(viewer) -> int:
     from app.inbox.service import unread_count_for_staff
 
     return unread_count_for_staff(viewer) if viewer.is_staff else unread_for_client(viewer.client_id)[0]
+
+
+@bp.app_template_global()
+def client_conversations_panel(client) -> dict:
+    """What the Messages section of a client record shows to the signed-in staff member."""
+    return {"rows": conversations_with(current_user, client), "may_message": may_message_client(current_user, client)}
 
 
 bp.add_app_template_global(conversation_title)

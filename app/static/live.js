@@ -1,8 +1,11 @@
 // While the live socket is down (no WebSocket through a proxy, a flaky network), ask for what it would have pushed.
 (function () {
   var open = false;
+  var root = document.documentElement;
   document.addEventListener("htmx:wsOpen", function () { open = true; });
-  document.addEventListener("htmx:wsClose", function () { open = false; });
+  document.addEventListener("htmx:wsClose", function () { open = false; root.setAttribute("data-live", "down"); });
+  // The server's first frame comes once it listens for this page: from then on nothing is missed.
+  document.addEventListener("htmx:wsAfterMessage", function () { root.setAttribute("data-live", "ready"); });
   setInterval(function () {
     if (open || !window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach(function (el) { htmx.trigger(el, "poll"); });

@@ -24,6 +24,11 @@ def brunswick(live_server):
         make_portal_account(make_client(workspace, care_team=[carlos]))
 
 
+def wait_live(page: Page) -> None:
+    """Until the page's socket is listening (its first frame has arrived)."""
+    expect(page.locator("html[data-live=ready]")).to_have_count(1, timeout=LIVE_MS)
+
+
 def compose(staff: Page, body: str) -> str:
     """Carlos writes to Aisha with + Compose; returns the conversation's address."""
     staff.goto("/inbox")
@@ -50,7 +55,8 @@ def test_messages_arrive_live_on_both_sides(brunswick, live_server, visit):
     client.get_by_role("link", name=re.compile("Carlos Diaz")).click()
     expect(client.get_by_text("Hi Aisha, how did the week go?")).to_be_visible()
     expect(client.locator(f"#messages-{conversation}")).to_be_visible()
-    client.wait_for_timeout(300)  # let the page's socket open before the next message is sent
+    wait_live(client)
+    wait_live(staff)
 
     staff.get_by_label("Message").fill("Remember the stretches twice a day.")
     staff.get_by_role("button", name="Send").click()
@@ -69,7 +75,7 @@ def test_messages_arrive_live_on_both_sides(brunswick, live_server, visit):
     inbox = visit.page()
     log_in(inbox, "carlos@brunswick.example")
     inbox.goto("/inbox")
-    inbox.wait_for_timeout(300)
+    wait_live(inbox)
     client.get_by_label("Message").fill("One more question")
     client.get_by_role("button", name="Send").click()
     expect(inbox.locator(f"#conversation-{conversation}")).to_contain_text("New", timeout=LIVE_MS)
@@ -115,7 +121,8 @@ def test_reply_only_closes_48_hours_later_on_both_sides(javascript, brunswick, l
     expect(client.get_by_text("Brunswick Practice starts conversations here")).to_be_visible()
     client.goto(f"/portal/messages/{conversation}")
     expect(client.get_by_label("Message")).to_be_visible()
-    client.wait_for_timeout(300)
+    if javascript:
+        wait_live(client)
 
     clock.freeze(clock.now() + timedelta(hours=48, minutes=1))
     with live_server.app.app_context():

@@ -130,7 +130,7 @@ def test_it_lets_the_client_turn_message_emails_off(practice, aisha_account, as_
 
 def test_it_links_the_messages_card_to_the_messages_page(practice, chat, aisha_account, as_user):
     page = as_user(aisha_account).get("/portal").get_data(as_text=True)
-    assert '<a href="/portal/messages">Messages</a>' in page
+    assert '<a href="/portal/messages">Read your messages</a>' in page
     assert "1 unread" in page
 
 

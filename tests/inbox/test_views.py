@@ -189,3 +189,11 @@ def test_it_opens_a_live_socket_for_the_page_topics(practice, chat, as_user):
     page = as_user(practice.carlos).get(f"/inbox/{chat.id}").get_data(as_text=True)
     assert f'ws-connect="/live?topics=conversation-{chat.id}"' in page
     assert "htmx-ext-ws-2.0.4/ws.min.js" in page and "live.js" in page
+
+
+def test_it_shows_the_clients_conversations_on_their_record(practice, chat, as_user):
+    page = as_user(practice.carlos).get(f"/clients/{practice.aisha.id}").get_data(as_text=True)
+    assert f'href="/inbox/{chat.id}"' in page
+    assert f'href="/inbox/compose?client={practice.aisha.id}">Write to Aisha</a>' in page
+    compose = as_user(practice.carlos).get(f"/inbox/compose?client={practice.aisha.id}").get_data(as_text=True)
+    assert f'<option selected value="{practice.aisha.id}">Aisha Rahman</option>' in compose

@@ -9,8 +9,7 @@ from app.appointments.service import reminder_still_wanted
 from app.db import db
 from app.mail import MailDeferred, send_mail
 from jobs import job
-from jobs.delivery import claimable
-from jobs.notices import mail_notice_once
+from jobs.delivery import claimable, deliver_once
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ def send_appointment_reminder(reminder_id: int) -> None:
         db.session.rollback()
         return
     db.session.rollback()
-    mail_notice_once(AppointmentReminder, reminder_id, wanted=reminder_still_wanted, mail=_mail)
+    deliver_once(AppointmentReminder, reminder_id, wanted=reminder_still_wanted, mail=_mail)
 
 
 def _mail(reminder: AppointmentReminder) -> None:

@@ -7,15 +7,14 @@ from app.db import db
 from app.forms.models import FormNotice
 from app.mail import MailDeferred, send_mail
 from jobs import job
-from jobs.delivery import claimable
-from jobs.notices import mail_notice_once
+from jobs.delivery import claimable, deliver_once
 
 log = logging.getLogger(__name__)
 
 
 @job
 def send_form_notice(notice_id: int) -> None:
-    mail_notice_once(FormNotice, notice_id, wanted=_still_wanted, mail=_mail)
+    deliver_once(FormNotice, notice_id, wanted=_still_wanted, mail=_mail)
 
 
 def sweep_forms() -> None:

@@ -36,12 +36,9 @@ class Document(db.Model):
     request_key: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
     unshared_at: Mapped[datetime | None]
-    notice_claimed_until: Mapped[datetime | None]
-    notice_attempts: Mapped[int] = mapped_column(default=0)
-    notice_sent_at: Mapped[datetime | None]
-    notice_failed_at: Mapped[datetime | None]
 
     client: Mapped[Client] = relationship()
+    notice: Mapped["DocumentNotice | None"] = relationship(viewonly=True)
 
     @property
     def kind_label(self) -> str:
@@ -77,3 +74,21 @@ class DocumentUpload(db.Model):
     claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DocumentNotice(db.Model):
+    """The e-mail telling a client the practice shared something (it names nothing); sent at most once by a job."""
+
+    __tablename__ = "document_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    created_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+
+    document: Mapped[Document] = relationship()

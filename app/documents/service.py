@@ -29,7 +29,7 @@ from app.documents.file_types import (
     largest_limit,
     megabytes,
 )
-from app.documents.models import Document, DocumentUpload
+from app.documents.models import Document, DocumentNotice, DocumentUpload
 from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream
 from app.documents.storage import storage
 from app.queue import enqueue
@@ -170,9 +170,11 @@ def _notify(document: Document) -> None:
 
     account = document.client.account
     if account is None or not account.is_active or document.client.portal_disabled_at is not None:
-        document.notice_failed_at = clock.now()  # nobody to tell: no portal account yet
-        return
-    enqueue(send_document_notice, document.id)
+        return  # nobody to tell: no portal account (yet)
+    notice = DocumentNotice(workspace_id=document.workspace_id, document_id=document.id, created_at=clock.now())
+    db.session.add(notice)
+    db.session.flush()
+    enqueue(send_document_notice, notice.id)
 
 
 def unshare_document(document: Document) -> None:

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.db import db
-from app.documents.models import Document
+from app.documents.models import Document, DocumentNotice
 from app.documents.service import share_document
 from jobs.documents import send_document_notice
 from jobs.sweeps import run_sweeps
@@ -19,12 +19,12 @@ def share_note(practice, key="k1") -> Document:
 
 def test_it_sends_one_email_when_the_job_runs_twice(smtp_server, practice, aisha_online, app):
     document = share_note(practice)
-    send_document_notice(document.id)
-    send_document_notice(document.id)
+    send_document_notice(document.notice.id)
+    send_document_notice(document.notice.id)
     run_jobs(app)
     assert len(smtp_server.to("aisha@example.com")) == 1
-    db.session.refresh(document)
-    assert document.notice_sent_at is not None
+    db.session.refresh(document.notice)
+    assert document.notice.sent_at is not None
 
 
 def test_it_sends_a_notice_whose_job_was_lost_at_the_next_sweep(smtp_server, practice, aisha_online, app):
@@ -42,7 +42,7 @@ def test_it_tells_nobody_when_the_client_has_no_portal_account(smtp_server, prac
     run_jobs(app)
     run_sweeps()
     assert smtp_server.messages == []
-    assert document.notice_failed_at is not None
+    assert document.notice is None
 
 
 def test_it_sends_nothing_for_a_document_unshared_before_the_job_ran(smtp_server, practice, aisha_online, app,
@@ -60,6 +60,7 @@ def test_it_records_the_refused_address_and_stops(smtp_server, practice, aisha_o
     document = share_note(practice)
     run_jobs(app)
     run_sweeps()
-    db.session.refresh(document)
-    assert document.notice_failed_at is not None and document.notice_sent_at is None
-    assert db.session.scalar(select(Document.notice_attempts)) == 1
+    db.session.refresh(document.notice)
+    assert document.notice.failed_at is not None and document.notice.sent_at is None
+    assert document.notice.failure_reason.startswith("550")
+    assert db.session.scalar(select(DocumentNotice.attempts)) == 1

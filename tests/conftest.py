@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -387,6 +389,38 @@ class HttpVisitor:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_gunicorn(port: int, *options: str) -> subprocess.Popen:
+    """`gunicorn wsgi:app` on 127.0.0.1:port with the test's environment, once it answers /healthz."""
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *options, "--bind", f"127.0.0.1:{port}",
+                               "wsgi:app"], cwd=ROOT, env={**os.environ}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail("gunicorn did not start: " + server.stdout.read().decode(), pytrace=False)
+
+
+def run_rq_worker(redis_url: str) -> None:
+    """A stock `rq worker --burst --with-scheduler`: it runs what is queued and due, then exits."""
+    worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--with-scheduler",
+                             "--url", redis_url], cwd=ROOT, env={**os.environ}, capture_output=True, text=True,
+                            timeout=120)
+    assert worker.returncode == 0, worker.stderr
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=20)
 
 
 # --- the live server (browser and WebSocket tests) ---------------------------------------------------

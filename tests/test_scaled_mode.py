@@ -1,19 +1,10 @@
 """Scaled mode end to end: two gunicorn workers, an RQ worker and an SMTP server, all real, over HTTP."""
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, HttpVisitor, free_port, link_in
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.conftest import PASSWORD, HttpVisitor, free_port, link_in, run_rq_worker, start_gunicorn, stop_gunicorn
 
 
 @pytest.fixture
@@ -21,21 +12,9 @@ def gunicorn(redis_url, smtp_server, environment):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment.setenv("PORCH_BASE_URL", base)
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=ROOT, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("gunicorn did not start: " + server.stdout.read().decode())
+    server = start_gunicorn(port, "--workers", "2")
     yield base
-    server.terminate()
-    server.wait(timeout=20)
+    stop_gunicorn(server)
 
 
 def test_the_invite_loop_runs_on_gunicorn_rq_and_smtp(gunicorn, smtp_server, redis_url, practice):
@@ -45,9 +24,7 @@ def test_the_invite_loop_runs_on_gunicorn_rq_and_smtp(gunicorn, smtp_server, red
     status, page, _ = carlos.post(f"/clients/{practice.aisha.id}/invite", {"request_key": str(uuid.uuid4())})
     assert "Portal invite on its way" in page
 
-    worker = subprocess.run([str(BIN / "rq"), "worker", "--burst", "--with-scheduler", "--url", redis_url],
-                            cwd=ROOT, env={**os.environ}, capture_output=True, text=True, timeout=120)
-    assert worker.returncode == 0, worker.stderr
+    run_rq_worker(redis_url)
     [email] = smtp_server.to("aisha@example.com")
     link = link_in(email)
     assert link.startswith(gunicorn + "/invite/")

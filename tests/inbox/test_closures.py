@@ -1,10 +1,6 @@
 """Reply only: a conversation closes 48 h after a staff message with no client reply, even unvisited, exactly once."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -14,7 +10,7 @@ from app.inbox.models import Conversation
 from app.inbox.policy import NEVER_INITIATE, REPLY_ONLY
 from app.inbox.service import change_mode, close_by_hand, close_if_quiet
 from jobs.sweeps import run_sweeps
-from tests.conftest import run_jobs
+from tests.conftest import run_jobs, run_rq_worker
 from tests.inbox.conftest import write
 
 HOURS_48 = timedelta(hours=48)
@@ -115,10 +111,7 @@ def test_a_real_rq_worker_with_the_scheduler_closes_it(redis_url, practice, make
     from rq import Queue
 
     assert Queue("default", connection=Redis.from_url(redis_url)).scheduled_job_registry.count >= 1
-    worker = subprocess.run(
-        [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--with-scheduler", "--url", redis_url],
-        cwd=Path(__file__).resolve().parents[2], env={**os.environ}, capture_output=True, text=True, timeout=120)
-    assert worker.returncode == 0, worker.stderr
+    run_rq_worker(redis_url)
     with app.app_context():
         closed = db.session.get(Conversation, conversation_id)
         assert closed.closed_reason == "quiet"

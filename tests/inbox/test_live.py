@@ -1,12 +1,7 @@
 """The live socket, on a real server: who may connect, who receives what, and fan-out across processes."""
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from simple_websocket import Client, ConnectionClosed
@@ -14,10 +9,7 @@ from simple_websocket import ConnectionError as HandshakeRefused
 
 from app.db import db
 from app.inbox.policy import ASSIGNED_ONLY
-from tests.conftest import PASSWORD, HttpVisitor, free_port, make_portal_account
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.conftest import PASSWORD, HttpVisitor, free_port, make_portal_account, start_gunicorn, stop_gunicorn
 
 
 def signed_in(base: str, email: str) -> HttpVisitor:
@@ -142,25 +134,10 @@ def test_it_stops_pushing_after_logout(live_server, people):
     assert refused.value.status_code == 401
 
 
-def gunicorn(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--worker-class", "gthread", "--threads", "8", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"], cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    pytest.fail(f"gunicorn on {port} did not start")
-
-
 def test_a_message_posted_to_one_process_reaches_a_socket_on_another(redis_url, environment, people):
     port_a, port_b = free_port(), free_port()
     environment.setenv("PORCH_BASE_URL", f"http://127.0.0.1:{port_a}")
-    a, b = gunicorn(port_a), gunicorn(port_b)
+    a, b = (start_gunicorn(port, "--worker-class", "gthread", "--threads", "8") for port in (port_a, port_b))
     try:
         carlos = signed_in(f"http://127.0.0.1:{port_a}", "carlos@brunswick.example")
         _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Hello",
@@ -176,8 +153,7 @@ def test_a_message_posted_to_one_process_reaches_a_socket_on_another(redis_url, 
             socket.close()
     finally:
         for server in (a, b):
-            server.terminate()
-            server.wait(timeout=20)
+            stop_gunicorn(server)
 
 
 def test_it_closes_cleanly_when_the_client_goes(live_server, people):

@@ -1,8 +1,5 @@
 """Invite e-mails: sent by a job, exactly once, with no health data, through a real SMTP server."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -15,7 +12,7 @@ from app.db import db
 from app.mail import MailDeferred, OutboxEmail
 from jobs.invites import send_invite_email
 from jobs.sweeps import run_sweeps
-from tests.conftest import make_client, run_jobs
+from tests.conftest import make_client, run_jobs, run_rq_worker
 
 
 def record_invite(client) -> PortalInvite:
@@ -149,12 +146,7 @@ def test_a_real_rq_worker_sends_the_invite_once(redis_url, smtp_server, practice
     from rq import Queue
 
     assert Queue("default", connection=Redis.from_url(redis_url)).count == 1
-    worker = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "--burst", "--with-scheduler",
-         "--url", redis_url, "default"],
-        env={**os.environ}, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
-        capture_output=True, text=True, timeout=120)
-    assert worker.returncode == 0, worker.stderr
+    run_rq_worker(redis_url)
     assert len(smtp_server.to("rae@example.com")) == 1
     with app.app_context():
         assert db.session.scalar(select(PortalInvite.sent_at).where(PortalInvite.client_id == invite_id))

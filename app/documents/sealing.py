@@ -205,21 +205,8 @@ class SealedFile:
 
     def _stream(self) -> Iterator[bytes]:
         """Every record's plaintext in one forward pass (no seeking back)."""
-        self.file.seek(self.body_start)
-        index, ended = 0, False
-        while True:
-            word = self.file.read(_WORD.size)
-            if not word:
-                if not ended:
-                    raise Tampered("cut short: the last record is missing")
-                return
-            if ended or len(word) != _WORD.size:
-                raise Tampered("bytes after the last record")
-            (value,) = _WORD.unpack(word)
-            last, length = bool(value & LAST), value & ~LAST
-            yield self._open(index, self.file.tell(), length, last)
-            index += 1
-            ended = last
+        for _, index, position, length, last in self._walk():
+            yield self._open(index, position, length, last)
 
     def read_at(self, offset: int, size: int) -> bytes:
         return b"".join(self.chunks(offset, offset + size))

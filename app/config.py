@@ -24,6 +24,8 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "PORCH_ENV": "production" if production else "development",
         "PORCH_BASE_URL": environ.get("PORCH_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
+        # Errors and logs show SQL without its values: those are names, addresses, health data.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),

@@ -1,5 +1,10 @@
 import logging
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.db import db
 from app.logs import RedactRequestLines, redact
 
 
@@ -16,3 +21,10 @@ def test_it_filters_the_werkzeug_request_log(app, caplog):
     RedactRequestLines().filter(record)
     assert "secret-token" not in record.getMessage()
     assert any(isinstance(f, RedactRequestLines) for f in logging.getLogger("werkzeug").filters)
+
+
+def test_database_errors_never_show_the_values_of_a_statement(app):
+    with pytest.raises(DBAPIError) as failure:
+        db.session.execute(text("SELECT * FROM no_such_table WHERE name = :name"), {"name": "Aisha Rahman"})
+    db.session.rollback()
+    assert "Aisha Rahman" not in str(failure.value)

@@ -57,8 +57,11 @@ def post_message(conversation: Conversation, sender: User, body: str, request_ke
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        return _message_by_request_key(sender.workspace_id, request_key)
+        db.session.rollback()  # the same send, racing: the one that was saved is the answer
+        repeat = _message_by_request_key(sender.workspace_id, request_key)
+        if repeat is None:
+            raise
+        return repeat
     conversation.last_message_at = now
     reopened = sender.is_staff and conversation.closed_at is not None
     if sender.is_staff:

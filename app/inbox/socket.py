@@ -17,7 +17,6 @@ from app.inbox.live import channels_for
 bp = Blueprint("live", __name__)
 sock = Sock()
 
-PING_SECONDS = 25
 WAIT_SECONDS = 5
 RECHECK_SESSION_EVERY = timedelta(minutes=5)
 BATCH_MAX = 20

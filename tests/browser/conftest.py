@@ -14,7 +14,14 @@ from urllib.parse import urldefrag
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import LiveServer, wait_until  # noqa: F401  (the live server fixture is in tests/conftest.py)
+from tests.conftest import (  # noqa: F401  (the live server fixture is in tests/conftest.py)
+    LiveServer,
+    make_client,
+    make_portal_account,
+    make_staff,
+    make_workspace,
+    wait_until,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,6 +45,24 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- the people every journey starts from ---------------------------------------------------------
+
+def carlos_and_aisha(app, **client_options) -> tuple[int, int]:
+    """Brunswick Practice with Carlos, and Aisha on his roster with a portal account: (Carlos's id, Aisha's id)."""
+    with app.app_context():
+        workspace = make_workspace()
+        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
+        aisha = make_client(workspace, care_team=[carlos], **client_options)
+        make_portal_account(aisha)
+        return carlos.id, aisha.id
+
+
+@pytest.fixture
+def aisha_in_the_portal(live_server) -> int:
+    """Aisha's client id, in a practice where Carlos looks after her and she has a portal account."""
+    return carlos_and_aisha(live_server.app)[1]
 
 
 # --- pages, their console, and axe ---------------------------------------------------------------

@@ -10,9 +10,8 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, carlos_and_aisha
 from tests.browser.test_invite_journey import log_in
-from tests.conftest import make_client, make_portal_account, make_staff, make_workspace
 
 pytestmark = pytest.mark.browser
 javascript_on_and_off = pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
@@ -20,12 +19,7 @@ javascript_on_and_off = pytest.mark.parametrize("javascript", [True, False], ids
 
 @pytest.fixture
 def aisha_in_london(live_server):
-    with live_server.app.app_context():
-        workspace = make_workspace()
-        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-        aisha = make_client(workspace, care_team=[carlos], time_zone="Europe/London")
-        make_portal_account(aisha)
-        return aisha.id
+    return carlos_and_aisha(live_server.app, time_zone="Europe/London")[1]
 
 
 @javascript_on_and_off

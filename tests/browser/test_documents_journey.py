@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PHONE
 from tests.browser.test_invite_journey import log_in
-from tests.conftest import make_client, make_portal_account, make_staff, make_workspace
 from tests.documents import files
 
 pytestmark = pytest.mark.browser
 javascript_on_and_off = pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
 
-PHONE = {"width": 390, "height": 844}
 BIG_PHOTO = files.jpeg(150_000)
 
 
@@ -27,14 +26,9 @@ def small_limits(environment):
 
 
 @pytest.fixture
-def physio(small_limits, live_server):
-    """Brunswick Practice with Carlos, and Aisha on his roster with a portal account."""
-    with live_server.app.app_context():
-        workspace = make_workspace()
-        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-        aisha = make_client(workspace, care_team=[carlos])
-        make_portal_account(aisha)
-        return aisha.id
+def physio(small_limits, aisha_in_the_portal) -> int:
+    """Aisha in the portal, in a practice whose upload limits are small."""
+    return aisha_in_the_portal
 
 
 def choose(page: Page, name: str, mime_type: str, data: bytes) -> None:

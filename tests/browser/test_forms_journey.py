@@ -6,9 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from app.auth.models import User
+from app.clients.models import Client
+from app.db import db
+from app.forms.service import send_form
+from tests.browser.conftest import PHONE, carlos_and_aisha
 from tests.browser.test_invite_journey import log_in
-from tests.conftest import make_client, make_portal_account, make_staff, make_workspace
 
 pytestmark = pytest.mark.browser
 javascript_on_and_off = pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
@@ -19,17 +22,11 @@ ANSWERS = ["Several days", "More than half the days", "Nearly every day", "Sever
 
 @pytest.fixture
 def aisha_with_a_phq9(live_server):
-    from app.db import db
-    from app.forms.service import send_form
-
+    carlos_id, aisha_id = carlos_and_aisha(live_server.app)
     with live_server.app.app_context():
-        workspace = make_workspace()
-        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-        aisha = make_client(workspace, care_team=[carlos])
-        make_portal_account(aisha)
-        send_form(aisha, carlos, "builtin:phq9")
+        send_form(db.session.get(Client, aisha_id), db.session.get(User, carlos_id), "builtin:phq9")
         db.session.commit()
-        return aisha.id
+    return aisha_id
 
 
 def item(page, number: int):

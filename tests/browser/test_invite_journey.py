@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, wait_until
-from tests.conftest import PASSWORD, link_in, make_client, make_portal_account, make_staff, make_workspace
+from tests.conftest import PASSWORD, link_in, make_staff, make_workspace
 
 pytestmark = pytest.mark.browser
 javascript_on_and_off = pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
@@ -23,17 +23,6 @@ def brunswick(live_server):
         workspace = make_workspace()
         make_staff(workspace, "owner@brunswick.example", "owner", "Maya Brennan")
         make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-
-
-@pytest.fixture
-def aisha_in_the_portal(live_server):
-    """Brunswick Practice with Carlos, and Aisha on his roster with a portal account."""
-    with live_server.app.app_context():
-        workspace = make_workspace()
-        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-        aisha = make_client(workspace, care_team=[carlos])
-        make_portal_account(aisha)
-        return aisha.id
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD, at: str = "/login") -> None:

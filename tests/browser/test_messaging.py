@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from app import clock
 from jobs.sweeps import run_sweeps
+from tests.browser.conftest import carlos_and_aisha
 from tests.browser.test_invite_journey import log_in
-from tests.conftest import make_client, make_portal_account, make_staff, make_workspace
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 10_000
@@ -18,10 +18,7 @@ LIVE_MS = 10_000
 @pytest.fixture
 def brunswick(live_server):
     """Carlos, and Aisha on his roster with a portal account; Reply-only mode (the default)."""
-    with live_server.app.app_context():
-        workspace = make_workspace()
-        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
-        make_portal_account(make_client(workspace, care_team=[carlos]))
+    carlos_and_aisha(live_server.app)
 
 
 def wait_live(page: Page) -> None:

@@ -64,3 +64,11 @@ def get_or_404(model, object_id: int):
     if found is None:
         abort(404)
     return found
+
+
+def own_or_404(model, object_id: int):
+    """The signed-in client's own object with this id; 404 for anyone else's (and any other workspace's)."""
+    found = db.session.scalar(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
+    if found is None:
+        abort(404)
+    return found

@@ -2,28 +2,21 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, current_app
 from flask_login import current_user
-from sqlalchemy import select
 
 from app import clock
 from app.appointments.models import Appointment
 from app.appointments.service import appointments_of, calendar_file, join_link_open
 from app.auth.access import client_required
-from app.db import db
 from app.pages import render
+from app.tenancy import own_or_404
 
 bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments")
 
 
 def own_appointment_or_404(appointment_id: int) -> Appointment:
-    """The signed-in client's own appointment with this id; 404 for anyone else's."""
-    found = db.session.scalar(select(Appointment).where(
-        Appointment.id == appointment_id, Appointment.client_id == current_user.client_id,
-        Appointment.workspace_id == current_user.workspace_id))
-    if found is None:
-        abort(404)
-    return found
+    return own_or_404(Appointment, appointment_id)
 
 
 @bp.get("")

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app import clock
 from app.auth.access import client_required
@@ -20,6 +19,7 @@ from app.forms.service import (
     submit_form,
 )
 from app.pages import render, see_other, wants_fragment
+from app.tenancy import own_or_404
 
 bp = Blueprint("portal_forms", __name__, url_prefix="/portal/forms")
 
@@ -28,13 +28,11 @@ CHANGED_ELSEWHERE = (" Some answers were changed in another window or device sin
 
 
 def own_form_or_404(form_id: int) -> FormRequest:
-    """The signed-in client's own form with this id; 404 for anyone else's."""
-    found = db.session.scalar(select(FormRequest).where(
-        FormRequest.id == form_id, FormRequest.client_id == current_user.client_id,
-        FormRequest.workspace_id == current_user.workspace_id))
-    if found is None or not found.questions_json:
+    """The signed-in client's own form with this id, if it can be filled in; 404 otherwise."""
+    form = own_or_404(FormRequest, form_id)
+    if not form.questions_json:
         abort(404)
-    return found
+    return form
 
 
 @bp.get("")

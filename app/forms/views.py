@@ -65,8 +65,8 @@ def send(client_id: int):
 def stop(client_id: int, schedule_id: int):
     client = client_or_404(client_id)
     schedule = get_or_404(FormSchedule, schedule_id)
-    if schedule.client_id != client.id or not ButtonForm().validate_on_submit():
-        abort(404 if schedule.client_id != client.id else 400)
+    if schedule.client_id != client.id:
+        abort(404)
     stop_check_ins(schedule)
     db.session.commit()
     flash(f"{schedule.title} check-ins stopped.")
@@ -153,8 +153,6 @@ def move(template_id: int, question_id: int):
 @staff_required
 def remove(template_id: int, question_id: int):
     template, question = _question_or_404(template_id, question_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     remove_question(template, question)
     db.session.commit()
     flash("Question removed.")

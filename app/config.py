@@ -29,6 +29,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
+        "PORCH_MAIL_RETRY_HOURS": float(environ.get("PORCH_MAIL_RETRY_HOURS", "24")),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
         "PORCH_STORAGE_DIR": environ.get("PORCH_STORAGE_DIR") or str(instance_path / "documents"),

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,59 @@ class MailRefused(Exception):
 
 class MailDeferred(Exception):
     """A failure that may pass (server down, mailbox busy): try again later."""
+
+
+class OwedEmail:
+    """The columns of a row that stands for an e-mail Porch owes someone; jobs.delivery sends it at most once.
+
+    `attempts` counts real tries; a passing failure waits until `next_attempt_at`, and after
+    PORCH_MAIL_RETRY_HOURS of them since `trying_since` the e-mail is given up on.
+    """
+
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    trying_since: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def retrying(self) -> bool:
+        return self.sent_at is None and self.failed_at is None and self.next_attempt_at is not None
+
+    def mark_sent(self, at: datetime) -> None:
+        self.sent_at, self.claimed_until, self.next_attempt_at, self.failure_reason = at, None, None, None
+
+    def mark_failed(self, at: datetime, reason: str) -> None:
+        self.failed_at, self.failure_reason = at, reason[:500]
+        self.claimed_until = self.next_attempt_at = None
+
+    def retry_at(self, when: datetime, reason: str) -> None:
+        self.next_attempt_at, self.failure_reason, self.claimed_until = when, reason[:500], None
+
+
+class OwedLinkEmail(OwedEmail):
+    """An owed e-mail carrying a one-time link. Only the token's hash finds the row; while the e-mail may still
+    be (re)sent the token itself is kept encrypted, so a retry mails the link the person may already have."""
+
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sealed_token: Mapped[str | None] = mapped_column(EncryptedText)
+    expires_at: Mapped[datetime | None]
+
+    def mark_sent(self, at: datetime) -> None:
+        super().mark_sent(at)
+        self.sealed_token = None
+
+    def mark_failed(self, at: datetime, reason: str) -> None:
+        super().mark_failed(at, reason)
+        self.sealed_token = None
+
+
+def link_to(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, on PORCH_BASE_URL: jobs run outside any request."""
+    with current_app.test_request_context(base_url=current_app.config["PORCH_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 class OutboxEmail(db.Model):

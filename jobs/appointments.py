@@ -1,17 +1,10 @@
-import logging
-
-from flask import current_app
-from sqlalchemy import select
-
 from app import clock
 from app.appointments.models import AppointmentReminder
 from app.appointments.service import reminder_still_wanted
 from app.db import db
-from app.mail import MailDeferred, send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import claimable, deliver_once
-
-log = logging.getLogger(__name__)
+from jobs.delivery import deliver_once, resend_due
 
 
 @job
@@ -31,17 +24,10 @@ def _mail(reminder: AppointmentReminder) -> None:
     workspace = client.workspace
     send_mail(reminder.email, "appointment_reminder", sender_name=workspace.name, workspace=workspace,
               workspace_id=workspace.id, starts_at=appointment.starts_at, time_zone=client.time_zone,
-              link=f"{current_app.config['PORCH_BASE_URL']}/portal/appointments")
+              link=link_to("portal_appointments.index"))
 
 
 def sweep_appointment_reminders() -> None:
     """Send the reminders that are due and that no job has sent (a dead worker, a restart, a Redis outage)."""
-    due = db.session.scalars(select(AppointmentReminder.id).where(
-        AppointmentReminder.superseded_at.is_(None), AppointmentReminder.due_at <= clock.now(),
-        AppointmentReminder.starts_at > clock.now(), *claimable(AppointmentReminder))).all()
-    db.session.commit()
-    for reminder_id in due:
-        try:
-            send_appointment_reminder(reminder_id)
-        except MailDeferred:
-            log.warning("send_appointment_reminder(%s) deferred; it stays due", reminder_id)
+    resend_due(AppointmentReminder, send_appointment_reminder, AppointmentReminder.superseded_at.is_(None),
+               AppointmentReminder.due_at <= clock.now(), AppointmentReminder.starts_at > clock.now())

@@ -1,17 +1,12 @@
-import logging
-
-from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock
 from app.db import db
 from app.inbox import service
 from app.inbox.models import ConversationClient, Message, MessageNotification
-from app.mail import MailDeferred, send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import claimable, deliver_once
-
-log = logging.getLogger(__name__)
+from jobs.delivery import deliver_once, resend_due
 
 
 @job
@@ -42,7 +37,7 @@ def _still_unread(notification: MessageNotification) -> bool:
 def _mail(notification: MessageNotification) -> None:
     member = db.session.get(ConversationClient, (notification.conversation_id, notification.client_id))
     workspace = member.client.workspace
-    link = f"{current_app.config['PORCH_BASE_URL']}/portal/messages/{notification.conversation_id}"
+    link = link_to("messages.show", conversation_id=notification.conversation_id)
     send_mail(member.client.account.email, "new_message", sender_name=workspace.name, workspace=workspace,
               workspace_id=workspace.id, link=link)
 
@@ -51,11 +46,4 @@ def sweep_conversations() -> None:
     """Quiet closes and message e-mails that are due but were never run (lost jobs, restarts)."""
     for conversation_id in service.quiet_conversations_due():
         service.close_if_quiet(conversation_id)
-    due = db.session.scalars(select(MessageNotification.id).where(
-        MessageNotification.due_at <= clock.now(), *claimable(MessageNotification))).all()
-    db.session.commit()
-    for notification_id in due:
-        try:
-            send_message_notification(notification_id)
-        except MailDeferred:
-            log.warning("message notification %s deferred; it stays due", notification_id)
+    resend_due(MessageNotification, send_message_notification, MessageNotification.due_at <= clock.now())

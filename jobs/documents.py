@@ -1,18 +1,10 @@
 """The e-mail telling a client that the practice shared something: at most once, and without health data."""
 
-import logging
-
-from flask import current_app
-from sqlalchemy import select
-
-from app.db import db
 from app.documents.models import DocumentNotice
 from app.documents.service import drop_abandoned_uploads
-from app.mail import MailDeferred, send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import claimable, deliver_once
-
-log = logging.getLogger(__name__)
+from jobs.delivery import deliver_once, resend_due
 
 
 @job
@@ -31,16 +23,10 @@ def _mail(notice: DocumentNotice) -> None:
     client = notice.document.client
     workspace = client.workspace
     send_mail(client.account.email, "document_shared", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/portal/documents")
+              workspace_id=workspace.id, link=link_to("documents.portal_index"))
 
 
 def sweep_documents() -> None:
     """Send the notices a dropped job left behind; delete uploads abandoned for a day."""
-    due = db.session.scalars(select(DocumentNotice.id).where(*claimable(DocumentNotice))).all()
-    db.session.commit()
-    for notice_id in due:
-        try:
-            send_document_notice(notice_id)
-        except MailDeferred:
-            log.warning("send_document_notice(%s) deferred; it stays due", notice_id)
+    resend_due(DocumentNotice, send_document_notice)
     drop_abandoned_uploads()

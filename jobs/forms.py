@@ -1,15 +1,7 @@
-import logging
-
-from flask import current_app
-from sqlalchemy import select
-
-from app.db import db
 from app.forms.models import FormNotice
-from app.mail import MailDeferred, send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import claimable, deliver_once
-
-log = logging.getLogger(__name__)
+from jobs.delivery import deliver_once, resend_due
 
 
 @job
@@ -22,13 +14,7 @@ def sweep_forms() -> None:
     from app.forms.service import send_due_check_ins
 
     send_due_check_ins()
-    notices = db.session.scalars(select(FormNotice.id).where(*claimable(FormNotice))).all()
-    db.session.commit()
-    for notice_id in notices:
-        try:
-            send_form_notice(notice_id)
-        except MailDeferred:
-            log.warning("send_form_notice(%s) deferred; it stays due", notice_id)
+    resend_due(FormNotice, send_form_notice)
 
 
 def _still_wanted(notice: FormNotice) -> bool:
@@ -39,4 +25,4 @@ def _still_wanted(notice: FormNotice) -> bool:
 def _mail(notice: FormNotice) -> None:
     workspace = notice.form_request.workspace
     send_mail(notice.email, "form_waiting", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/portal/forms")
+              workspace_id=workspace.id, link=link_to("portal_forms.index"))

@@ -1,16 +1,18 @@
-from flask import current_app
-
 from app.audit.trail import record
 from app.clients.invites import INVITE_TTL
 from app.clients.models import PortalInvite
-from app.mail import send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import mail_link_once
+from jobs.delivery import mail_link_once, resend_due
 
 
 @job
 def send_invite_email(invite_id: int) -> None:
     mail_link_once(PortalInvite, invite_id, ttl=INVITE_TTL, wanted=_still_wanted, mail=_mail, after_sent=_audit)
+
+
+def sweep_invites() -> None:
+    resend_due(PortalInvite, send_invite_email, PortalInvite.revoked_at.is_(None), PortalInvite.accepted_at.is_(None))
 
 
 def _still_wanted(invite: PortalInvite) -> bool:
@@ -20,7 +22,8 @@ def _still_wanted(invite: PortalInvite) -> bool:
 def _mail(invite: PortalInvite, token: str) -> None:
     workspace = invite.client.workspace
     send_mail(invite.email, "portal_invite", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/invite/{token}",
+              workspace_id=workspace.id, link=link_to("portal.accept", token=token),
+              login_link=link_to("auth.portal_login"),
               expires_at=invite.expires_at, time_zone=invite.client.time_zone)
 
 

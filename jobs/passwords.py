@@ -1,16 +1,25 @@
+from datetime import timedelta
+
 from flask import current_app
 
+from app import clock
 from app.auth.models import PasswordReset, User
 from app.auth.resets import RESET_TTL
 from app.db import db
-from app.mail import send_mail
+from app.mail import link_to, send_mail
 from jobs import job
-from jobs.delivery import mail_link_once
+from jobs.delivery import mail_link_once, resend_due
 
 
 @job
 def send_password_reset_email(reset_id: int) -> None:
     mail_link_once(PasswordReset, reset_id, ttl=RESET_TTL, wanted=_still_wanted, mail=_mail)
+
+
+def sweep_password_resets() -> None:
+    """Resets asked for within the retry window (an older one that never went would only mail a stale link)."""
+    hours = timedelta(hours=current_app.config["PORCH_MAIL_RETRY_HOURS"])
+    resend_due(PasswordReset, send_password_reset_email, PasswordReset.created_at > clock.now() - hours)
 
 
 def _still_wanted(reset: PasswordReset) -> bool:
@@ -21,5 +30,5 @@ def _mail(reset: PasswordReset, token: str) -> None:
     user = db.session.get(User, reset.user_id)
     workspace = user.workspace
     send_mail(user.email, "password_reset", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=f"{current_app.config['PORCH_BASE_URL']}/password/reset/{token}",
+              workspace_id=workspace.id, link=link_to("auth.reset_password", token=token),
               expires_at=reset.expires_at, time_zone=user.time_zone)

@@ -3,6 +3,7 @@
 A service the suite needs that is not running is a failure with instructions, never a skip.
 """
 
+import asyncio
 import http.cookiejar
 import os
 import re
@@ -282,21 +283,29 @@ def as_user(app):
 # --- real services -------------------------------------------------------------------------------
 
 class Mailbox:
-    """An aiosmtpd handler: accepts mail, refuses addresses starting 'refused', defers those starting 'busy'."""
+    """An aiosmtpd handler: accepts mail, refuses addresses starting 'refused', defers those starting 'busy'.
+
+    `deferring_until` (a time on Porch's clock) defers every address until then, like a greylisting or
+    recovering server; `held` (a threading.Event) keeps the 250 reply to DATA back until it is set.
+    """
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.deferring_until = None
+        self.held: threading.Event | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        if address.startswith("busy"):
+        if address.startswith("busy") or (self.deferring_until is not None and clock.now() < self.deferring_until):
             return "451 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        while self.held is not None and not self.held.is_set():
+            await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

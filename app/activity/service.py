@@ -9,6 +9,7 @@ from app.appointments.models import Appointment, AppointmentReminder
 from app.clients.models import Client, PortalInvite
 from app.db import db
 from app.forms.models import FormNotice, FormRequest
+from app.mail import OwedEmail
 
 SENT_AS = {"intake": "Intake form (automatic)", "check_in": "Check-in", "staff": "Form"}
 SHOWN = 20
@@ -19,6 +20,7 @@ class Activity:
     at: datetime
     what: str
     outcome: str
+    retrying: OwedEmail | None = None  # the e-mail, while the mail server defers it
 
 
 def _outcome(row) -> str:
@@ -31,16 +33,21 @@ def _outcome(row) -> str:
     return "e-mail on its way"
 
 
+def _retrying(row) -> OwedEmail | None:
+    return row if row is not None and row.retrying else None
+
+
 def activity_of(client: Client) -> list[Activity]:
     """The newest first, at most SHOWN of them."""
     entries = []
     for invite in db.session.scalars(select(PortalInvite).where(PortalInvite.client_id == client.id)):
-        entries.append(Activity(invite.sent_at or invite.created_at, "Portal invite", _outcome(invite)))
+        entries.append(Activity(invite.sent_at or invite.created_at, "Portal invite", _outcome(invite),
+                                _retrying(invite)))
     forms = db.session.execute(select(FormRequest, FormNotice).outerjoin(
         FormNotice, FormNotice.form_request_id == FormRequest.id).where(FormRequest.client_id == client.id)).all()
     for form, notice in forms:
         what = f"{SENT_AS.get(form.sent_as or 'staff', 'Form')}: {form.title}"
-        entries.append(Activity(form.sent_at, what, _outcome(notice)))
+        entries.append(Activity(form.sent_at, what, _outcome(notice), _retrying(notice)))
     reminders = db.session.scalars(select(AppointmentReminder).join(Appointment).where(
         Appointment.client_id == client.id, AppointmentReminder.sent_at.is_not(None)))
     for reminder in reminders:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import EncryptedText, db
+from app.mail import OwedEmail
 
 KINDS = {"telehealth": "Telehealth", "in_person": "In person"}
 
@@ -42,7 +43,7 @@ class Appointment(db.Model):
         return KINDS[self.kind]
 
 
-class AppointmentReminder(db.Model):
+class AppointmentReminder(OwedEmail, db.Model):
     """The reminder e-mail for one start time. Rescheduling or cancelling supersedes it; a job sends it once."""
 
     __tablename__ = "appointment_reminders"
@@ -55,11 +56,6 @@ class AppointmentReminder(db.Model):
     starts_at: Mapped[datetime]
     due_at: Mapped[datetime] = mapped_column(index=True)
     superseded_at: Mapped[datetime | None]
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
     appointment: Mapped[Appointment] = relationship()
 

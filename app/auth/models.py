@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db
+from app.mail import OwedLinkEmail
 from app.tenancy import Workspace
 
 STAFF_ROLES = ("owner", "admin", "practitioner")
@@ -73,19 +74,12 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class PasswordReset(db.Model):
-    """A reset asked for. The token is made by the job that mails it, so it never sits anywhere unhashed."""
+class PasswordReset(OwedLinkEmail, db.Model):
+    """A reset asked for. Its token is made by the job that mails it; the hash finds it (see OwedLinkEmail)."""
 
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
     used_at: Mapped[datetime | None]

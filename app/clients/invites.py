@@ -42,7 +42,7 @@ def send_portal_invite(client: Client, sent_by: User | None, request_key: str | 
 def revoke_open_invites(client: Client, now: datetime) -> None:
     db.session.execute(update(PortalInvite).where(
         PortalInvite.client_id == client.id, PortalInvite.revoked_at.is_(None), PortalInvite.accepted_at.is_(None),
-    ).values(revoked_at=now))
+    ).values(revoked_at=now, sealed_token=None))
 
 
 def invite_for(token: str) -> PortalInvite:

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import EncryptedText, db
+from app.mail import OwedLinkEmail
 from app.tenancy import Workspace
 
 care_team = Table(
@@ -50,8 +51,8 @@ class Client(db.Model):
         return date.fromisoformat(self.birth_date) if self.birth_date else None
 
 
-class PortalInvite(db.Model):
-    """One invite e-mail. Its token is made by the job that sends it; only the hash is kept."""
+class PortalInvite(OwedLinkEmail, db.Model):
+    """One invite e-mail. Its token is made by the job that sends it; the hash finds it (see OwedLinkEmail)."""
 
     __tablename__ = "portal_invites"
     __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
@@ -63,13 +64,6 @@ class PortalInvite(db.Model):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     request_key: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
     revoked_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
 

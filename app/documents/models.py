@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clients.models import Client
 from app.db import EncryptedText, db
+from app.mail import OwedEmail
 
 KINDS = {
     "session_summary": "Session summary",
@@ -76,7 +77,7 @@ class DocumentUpload(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class DocumentNotice(db.Model):
+class DocumentNotice(OwedEmail, db.Model):
     """The e-mail telling a client the practice shared something (it names nothing); sent at most once by a job."""
 
     __tablename__ = "document_notices"
@@ -85,10 +86,5 @@ class DocumentNotice(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
     created_at: Mapped[datetime]
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
     document: Mapped[Document] = relationship()

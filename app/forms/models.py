@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import EncryptedText, db
+from app.mail import OwedEmail
 from app.tenancy import Workspace
 
 
@@ -107,7 +108,7 @@ class FormAnswer(db.Model):
     updated_at: Mapped[datetime]
 
 
-class FormNotice(db.Model):
+class FormNotice(OwedEmail, db.Model):
     """The e-mail telling a client a form is waiting (no health data in it); sent at most once by a job."""
 
     __tablename__ = "form_notices"
@@ -117,11 +118,6 @@ class FormNotice(db.Model):
     form_request_id: Mapped[int] = mapped_column(ForeignKey("form_requests.id"), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
     form_request: Mapped[FormRequest] = relationship()
 

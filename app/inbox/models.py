@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import EncryptedText, db
+from app.mail import OwedEmail
 
 
 class Conversation(db.Model):
@@ -73,7 +74,7 @@ class Message(db.Model):
     sender: Mapped[User] = relationship(lazy="joined")
 
 
-class MessageNotification(db.Model):
+class MessageNotification(OwedEmail, db.Model):
     """An e-mail owed to a client about new messages in one conversation (at most one per 15 minutes)."""
 
     __tablename__ = "message_notifications"
@@ -84,11 +85,6 @@ class MessageNotification(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime] = mapped_column(index=True)
-    claimed_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 def unread_for_client(client_id: int) -> tuple[int, list[str]]:

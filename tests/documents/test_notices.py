@@ -1,7 +1,10 @@
 """The e-mail about a shared document: sent by a job at most once, redone by the sweep if a job is lost."""
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
+from app import clock
 from app.db import db
 from app.documents.models import Document, DocumentNotice
 from app.documents.service import share_document
@@ -64,3 +67,18 @@ def test_it_records_the_refused_address_and_stops(smtp_server, practice, aisha_o
     assert document.notice.failed_at is not None and document.notice.sent_at is None
     assert document.notice.failure_reason.startswith("550")
     assert db.session.scalar(select(DocumentNotice.attempts)) == 1
+
+
+def test_it_sends_the_notice_once_after_the_server_deferred_it_for_ten_minutes(smtp_server, practice, aisha_online,
+                                                                               app):
+    start = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    clock.freeze(start)
+    smtp_server.deferring_until = start + timedelta(minutes=10)
+    document = share_note(practice)
+    run_jobs(app)
+    for _ in range(40):
+        clock.advance(timedelta(minutes=1))
+        run_sweeps()
+    assert len(smtp_server.to("aisha@example.com")) == 1
+    db.session.refresh(document.notice)
+    assert document.notice.attempts == 5 and document.notice.sent_at == start + timedelta(minutes=18)

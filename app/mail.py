@@ -55,6 +55,10 @@ class OwedEmail:
     def mark_sent(self, at: datetime) -> None:
         self.sent_at, self.claimed_until, self.next_attempt_at, self.failure_reason = at, None, None, None
 
+    def owe_again(self) -> None:
+        """An unsent e-mail that is wanted anew (a reminder whose time came back): a fresh start, a fresh window."""
+        self.failed_at = self.failure_reason = self.trying_since = self.next_attempt_at = None
+
     def mark_failed(self, at: datetime, reason: str) -> None:
         self.failed_at, self.failure_reason = at, reason[:500]
         self.claimed_until = self.next_attempt_at = None

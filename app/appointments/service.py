@@ -109,7 +109,7 @@ def schedule_reminder(appointment: Appointment, client: Client) -> AppointmentRe
         db.session.add(reminder)
     reminder.email, reminder.superseded_at = client.email, None
     if reminder.sent_at is None:
-        reminder.failed_at = reminder.failure_reason = None
+        reminder.owe_again()
     reminder.due_at = max(now, appointment.starts_at - REMINDER_LEAD)
     db.session.flush()
     enqueue_at(reminder.due_at, send_appointment_reminder, reminder.id)

@@ -19,6 +19,9 @@ from app import clock
 from app.db import EncryptedText, db
 
 SMTP_TIMEOUT_SECONDS = 30
+# Mails whose link lets whoever holds it into the recipient's account (a reset or sign-in link, unlike an invite,
+# which makes a new account): the Outbox never shows them to anyone else.
+SIGN_IN_TEMPLATES = frozenset({"password_reset"})
 
 
 class MailRefused(Exception):

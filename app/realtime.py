@@ -46,12 +46,20 @@ def _drop(session: Session) -> None:
     session.info.pop("porch.live", None)
 
 
+class Inbox(queue.Queue):
+    """One socket's waiting (channel, html) pairs. `missed` says an update was dropped because it was full."""
+
+    def __init__(self):
+        super().__init__(maxsize=MAX_QUEUED)
+        self.missed = False
+
+
 class LocalHub:
     """Fan-out inside one process."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._listeners: dict[str, set[queue.Queue]] = defaultdict(set)
+        self._listeners: dict[str, set[Inbox]] = defaultdict(set)
 
     def send(self, channel: str, html: str) -> None:
         self.deliver(channel, html)
@@ -61,13 +69,14 @@ class LocalHub:
             listeners = list(self._listeners.get(channel, ()))
         for inbox in listeners:
             try:
-                inbox.put_nowait(html)
+                inbox.put_nowait((channel, html))
             except queue.Full:
+                inbox.missed = True
                 log.warning("a live socket is not keeping up; dropping an update for it")
 
     @contextmanager
-    def listening(self, channels: list[str]) -> Iterator[queue.Queue]:
-        inbox: queue.Queue = queue.Queue(maxsize=MAX_QUEUED)
+    def listening(self, channels: list[str]) -> Iterator[Inbox]:
+        inbox = Inbox()
         with self._lock:
             for channel in channels:
                 self._listeners[channel].add(inbox)
@@ -94,7 +103,7 @@ class RedisHub(LocalHub):
         self.redis.publish(PREFIX + channel, html)
 
     @contextmanager
-    def listening(self, channels: list[str]) -> Iterator[queue.Queue]:
+    def listening(self, channels: list[str]) -> Iterator[Inbox]:
         self._start_listener()
         with super().listening(channels) as inbox:
             yield inbox

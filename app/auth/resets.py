@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import clock
 from app.auth.models import PasswordReset, User
 from app.auth.passwords import hash_password
-from app.auth.sessions import end_all_sessions, find_user
+from app.auth.sessions import end_sessions_of, find_user
 from app.auth.tokens import digest
 from app.db import db
 from app.queue import enqueue
@@ -55,4 +55,4 @@ def complete_password_reset(reset: PasswordReset, user: User, password: str) -> 
     """Set the new password, use the link up, and sign every device out."""
     user.password_hash = hash_password(password)
     reset.used_at = clock.now()
-    end_all_sessions(user)
+    end_sessions_of(user)

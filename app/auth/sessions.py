@@ -10,9 +10,11 @@ from app.auth.models import User, UserSession
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.tokens import digest, new_token
 from app.db import db
+from app.realtime import publish
 
 SESSION_IDLE_LIMIT = timedelta(hours=12)
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+SESSIONS_ENDED = "sessions-ended"
 
 
 def normalise_email(email: str) -> str:
@@ -47,15 +49,29 @@ def sign_in(user: User) -> None:
 
 def sign_out() -> None:
     token = session.get("sid")
-    if token:
-        db.session.execute(update(UserSession).where(UserSession.token_hash == digest(token))
-                           .values(ended_at=clock.now()))
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token),
+                                                      UserSession.ended_at.is_(None))) if token else None
+    if row is not None:
+        end_session(row)
     session.clear()
 
 
-def end_all_sessions(user: User) -> None:
+def end_session(row: UserSession) -> None:
+    """Sign one device out; its open pages' live sockets close once the transaction commits."""
+    row.ended_at = clock.now()
+    publish(sessions_channel(row.user_id), SESSIONS_ENDED)
+
+
+def end_sessions_of(user: User) -> None:
+    """Sign every device of `user` out (password reset, portal disabled, staff deactivated), live sockets included."""
     db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
                        .values(ended_at=clock.now()))
+    publish(sessions_channel(user.id), SESSIONS_ENDED)
+
+
+def sessions_channel(user_id: int) -> str:
+    """Where a user's live sockets hear that some of the user's sessions ended; each then re-checks its own."""
+    return f"user:{user_id}:sessions"
 
 
 def signed_in_user(_request) -> User | None:

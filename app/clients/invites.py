@@ -10,7 +10,7 @@ from app.audit.trail import record
 from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.resets import LinkProblem
-from app.auth.sessions import end_all_sessions, find_user
+from app.auth.sessions import end_sessions_of, find_user
 from app.auth.tokens import digest
 from app.clients.models import Client, PortalInvite
 from app.db import db
@@ -86,7 +86,7 @@ def disable_portal(client: Client) -> None:
     revoke_open_invites(client, now)
     if client.account is not None:
         client.account.disabled_at = now
-        end_all_sessions(client.account)
+        end_sessions_of(client.account)
 
 
 def enable_portal(client: Client) -> None:

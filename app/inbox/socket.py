@@ -10,9 +10,10 @@ from flask_login import current_user
 from flask_sock import Sock
 
 from app import clock
-from app.auth.sessions import signed_in_user
+from app.auth.sessions import sessions_channel, signed_in_user
 from app.db import db
 from app.inbox.live import channels_for
+from app.realtime import Inbox
 
 bp = Blueprint("live", __name__)
 sock = Sock()
@@ -20,6 +21,7 @@ sock = Sock()
 WAIT_SECONDS = 5
 RECHECK_SESSION_EVERY = timedelta(minutes=5)
 BATCH_MAX = 20
+SIGNED_OUT_CLOSE_CODE = 1008  # policy violation: htmx does not reconnect, and the page's polls meet the login page
 
 
 @bp.before_request
@@ -40,25 +42,35 @@ def allowed_origins() -> set[str]:
 def live(ws):
     user = current_user._get_current_object()
     channels = channels_for(user, request.args.get("topics", "").split(","))
+    signed_out = sessions_channel(user.id)
     recheck_at = clock.now() + RECHECK_SESSION_EVERY
-    with current_app.extensions["porch.hub"].listening(channels) as inbox:
-        # Listening from here on; the badges as they are now catch up a page whose socket was down.
+    with current_app.extensions["porch.hub"].listening([*channels, signed_out]) as inbox:
+        # Listening from here on: a sign-out from now on reaches this socket; one just before is caught here.
+        if signed_in_user(request) is None:
+            ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")
+            return
+        # The badges as they are now catch up a page whose socket was down.
         ws.send(render_template("inbox/live/badges.html", viewer=user, live=True))
         db.session.close()  # a socket may stay open for hours: don't hold a database connection meanwhile
         while ws.connected:
-            with suppress(queue.Empty):
-                ws.send(_together(inbox.get(timeout=WAIT_SECONDS), inbox))
-            if clock.now() >= recheck_at:
+            pushed = _waiting(inbox)
+            if any(channel == signed_out for channel, _ in pushed) or inbox.missed or clock.now() >= recheck_at:
                 if signed_in_user(request) is None:
-                    break  # signed out elsewhere, or disabled
+                    ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")  # the page falls back to polling
+                    return
                 db.session.close()
+                inbox.missed = False
                 recheck_at = clock.now() + RECHECK_SESSION_EVERY
+            fragments = "".join(html for channel, html in pushed if channel != signed_out)
+            if fragments:
+                ws.send(fragments)
 
 
-def _together(first: str, inbox: queue.Queue) -> str:
-    """One frame for the fragments already waiting (a message and its badge are published back to back)."""
-    waiting = [first]
+def _waiting(inbox: Inbox) -> list[tuple[str, str]]:
+    """What waits, as (channel, html) in order, for one frame (a message and its badge are published back to back)."""
+    waiting = []
     with suppress(queue.Empty):
+        waiting.append(inbox.get(timeout=WAIT_SECONDS))
         while len(waiting) < BATCH_MAX:
             waiting.append(inbox.get_nowait())
-    return "".join(waiting)
+    return waiting

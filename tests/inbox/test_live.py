@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from contextlib import suppress
 
 import pytest
 from simple_websocket import Client, ConnectionClosed
@@ -9,7 +10,16 @@ from simple_websocket import ConnectionError as HandshakeRefused
 
 from app.db import db
 from app.inbox.policy import ASSIGNED_ONLY
-from tests.conftest import PASSWORD, HttpVisitor, free_port, make_portal_account, start_gunicorn, stop_gunicorn
+from tests.conftest import (
+    PASSWORD,
+    HttpVisitor,
+    free_port,
+    link_in,
+    make_portal_account,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until,
+)
 
 
 def signed_in(base: str, email: str) -> HttpVisitor:
@@ -19,9 +29,9 @@ def signed_in(base: str, email: str) -> HttpVisitor:
     return visitor
 
 
-def socket_of(visitor: HttpVisitor, topics: str = "", origin: str | None = None) -> Client:
-    """A live socket, once the server listens for it (its first frame is the user's badges)."""
-    url = visitor.base.replace("http://", "ws://") + "/live" + (f"?topics={topics}" if topics else "")
+def socket_of(visitor: HttpVisitor, topics: str = "", origin: str | None = None, server: str | None = None) -> Client:
+    """A live socket (to `server`, by default the visitor's), once it listens (its first frame is the badges)."""
+    url = (server or visitor.base).replace("http://", "ws://") + "/live" + (f"?topics={topics}" if topics else "")
     headers = {"Cookie": visitor.cookie_header(), "Origin": origin or visitor.base}
     socket = Client.connect(url, headers=headers)
     assert "-badge" in socket.receive(timeout=10)
@@ -176,3 +186,83 @@ def test_it_greets_a_new_socket_with_the_current_badges(live_server, people):
         assert "1<span class=\"sr-only\"> unread</span>" in first
     finally:
         socket.close()
+
+
+def closed_within(socket: Client, seconds: float) -> tuple[str, int]:
+    """What a socket received until the server closed it, and the close code; fails if it is still open."""
+    deadline = time.monotonic() + seconds
+    pushed = ""
+    while time.monotonic() < deadline:
+        try:
+            pushed += socket.receive(timeout=max(0.1, deadline - time.monotonic())) or ""
+        except ConnectionClosed as closed:
+            return pushed, closed.reason
+    pytest.fail(f"the socket was still open {seconds} s later")
+
+
+def compose(visitor: HttpVisitor, client_id: int, body: str) -> int:
+    _, _, url = visitor.post("/inbox/compose", {"client": client_id, "body": body,
+                                                   "request_key": str(uuid.uuid4())})
+    return int(url.rsplit("/", 1)[1])
+
+
+def test_it_closes_a_socket_when_its_session_signs_out(live_server, people):
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    conversation_id = compose(carlos, people.aisha.id, "Hello")
+    socket = socket_of(carlos, f"conversation-{conversation_id},inbox")
+    carlos.post("/logout", {})
+    say(signed_in(live_server.url, "aisha@example.com"), f"/portal/messages/{conversation_id}", "After he left")
+    pushed, code = closed_within(socket, 3)
+    assert code == 1008
+    assert "After he left" not in pushed
+
+
+def test_it_keeps_the_sockets_of_other_devices_open_after_one_signs_out(live_server, people):
+    laptop = signed_in(live_server.url, "carlos@brunswick.example")
+    phone = signed_in(live_server.url, "carlos@brunswick.example")
+    conversation_id = compose(laptop, people.aisha.id, "Hello")
+    on_phone = socket_of(phone, f"conversation-{conversation_id}")
+    try:
+        laptop.post("/logout", {})
+        say(signed_in(live_server.url, "aisha@example.com"), f"/portal/messages/{conversation_id}", "Still here")
+        assert "Still here" in receive(on_phone, "Still here")
+    finally:
+        on_phone.close()
+
+
+def test_it_closes_the_clients_sockets_when_her_password_is_reset(live_server, smtp_server, people):
+    socket = socket_of(signed_in(live_server.url, "aisha@example.com"), "home")
+    HttpVisitor(live_server.url).post("/password/forgot", {"email": "aisha@example.com"})
+    mail = wait_until(lambda: smtp_server.to("aisha@example.com"), "the reset e-mail")[-1]
+    link = link_in(mail).removeprefix(live_server.url)
+    status, page, landed = HttpVisitor(live_server.url).post(link, {"password": "a quiet harbour at dawn",
+                                                               "confirm": "a quiet harbour at dawn"})
+    assert status == 200 and landed.endswith("/portal"), page
+    assert closed_within(socket, 3)[1] == 1008
+
+
+def test_it_closes_the_clients_sockets_when_her_portal_is_disabled(live_server, people):
+    socket = socket_of(signed_in(live_server.url, "aisha@example.com"), "home")
+    owner = signed_in(live_server.url, "owner@brunswick.example")
+    status, page, _ = owner.post(f"/clients/{people.aisha.id}/portal/disable", {})
+    assert status == 200, page
+    assert closed_within(socket, 3)[1] == 1008
+
+
+def test_a_sign_out_on_one_process_closes_a_socket_on_another(redis_url, environment, people):
+    port_a, port_b = free_port(), free_port()
+    environment.setenv("PORCH_BASE_URL", f"http://127.0.0.1:{port_a}")
+    a, b = (start_gunicorn(port, "--worker-class", "gthread", "--threads", "8") for port in (port_a, port_b))
+    try:
+        carlos = signed_in(f"http://127.0.0.1:{port_a}", "carlos@brunswick.example")
+        conversation_id = compose(carlos, people.aisha.id, "Hello")
+        socket = socket_of(carlos, f"conversation-{conversation_id}", server=f"http://127.0.0.1:{port_b}")
+        try:
+            carlos.post("/logout", {})
+            assert closed_within(socket, 3)[1] == 1008
+        finally:
+            with suppress(ConnectionClosed):
+                socket.close()
+    finally:
+        for server in (a, b):
+            stop_gunicorn(server)

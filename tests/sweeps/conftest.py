@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.appointments.models import Appointment
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import db
@@ -27,7 +28,8 @@ from app.tenancy import Workspace
 from tests.conftest import make_client, make_portal_account, make_staff, make_workspace, run_jobs
 from tests.documents.files import png
 
-PERSONAS = {  # the demo logins the README prints, and the page each one lands on
+PERSONAS = {  # the demo logins the README prints (and someone not signed in), and the page each one lands on
+    "nobody": (None, "/login"),
     "owner": ("owner@brunswick.example", "/clients"),
     "carlos": ("carlos@brunswick.example", "/clients"),
     "aisha": ("aisha@example.com", "/portal"),
@@ -93,22 +95,22 @@ def world(app) -> World:
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
     return World(
         ids={
-            "client_id": aisha.id, "appointment_id": _first_appointment(aisha.id), "conversation_id": chat.id,
+            "client_id": aisha.id,
+            "appointment_id": db.session.scalar(select(Appointment.id).where(Appointment.client_id == aisha.id)),
+            "conversation_id": chat.id,
             "document_id": document.id,
-            "template_id": template.id, "question_id": question.id, "form_id": phq9.id,
-            "schedule_id": check_in.schedule_id, "email_id": email.id, "token": in_progress.token,
+            "template_id": template.id,
+            "question_id": question.id,
+            "form_id": phq9.id,
+            "schedule_id": check_in.schedule_id,
+            "email_id": email.id,
+            "token": in_progress.token,  # a tus upload's address
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],
         other_owner=other_owner,
         ben=make_portal_account(ben),
     )
-
-
-def _first_appointment(client_id: int) -> int:
-    from app.appointments.models import Appointment
-
-    return db.session.scalar(select(Appointment.id).where(Appointment.client_id == client_id))
 
 
 # --- walking the pages a persona can reach ---------------------------------------------------------

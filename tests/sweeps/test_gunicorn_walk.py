@@ -64,7 +64,8 @@ def test_it_serves_every_linked_page_under_gunicorn(gunicorn_port, world):
     problems, walked = [], {}
     for persona, (email, home) in PERSONAS.items():
         browser = RawBrowser(gunicorn_port)
-        browser.sign_in(email, world.password)
+        if email:
+            browser.sign_in(email, world.password)
         pages = walk(browser.get, home)
         walked[persona] = len(pages)
         for path, page in pages.items():
@@ -73,4 +74,4 @@ def test_it_serves_every_linked_page_under_gunicorn(gunicorn_port, world):
             if page.is_full_html and (h1s := parsed(page.body).h1s) != 1:
                 problems.append(f"{persona}: GET {path} has {h1s} <h1> elements")
     assert not problems, "\n".join(problems)
-    assert min(walked.values()) >= 5, walked
+    assert min(walked.values()) >= 4, walked

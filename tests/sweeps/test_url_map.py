@@ -9,7 +9,9 @@ from werkzeug.routing import Rule
 from tests.conftest import PASSWORD, Visitor, _forget_request_state
 from tests.sweeps.conftest import World
 
-PUBLIC_BY_DESIGN = {  # routes whose arguments are not ids of a practice's records, and why
+# Routes without arguments (/healthz, /readyz, /login, /clients ...) have no ids to swap; these have arguments that
+# are not the id of a practice's record, and are left out of the id sweep for the reason given.
+PUBLIC_BY_DESIGN = {
     "static": "stylesheet, scripts and vendored htmx under fingerprinted names: public files, nobody's data",
     "auth.reset_password": "the token in a reset link is the credential itself (tests/auth/test_password_reset.py)",
     "portal.accept": "the token in an invite link is the credential itself (tests/portal/test_invites.py)",

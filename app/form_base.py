@@ -8,11 +8,22 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import UUID, DataRequired
 
 
-class ButtonForm(FlaskForm):
+class PageForm(FlaskForm):
+    """A form on a page that may hold several: its hidden fields (CSRF token, request key) have no id, so that two
+    forms never give a page the same id twice."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if getattr(field.widget, "input_type", None) == "hidden":
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
+
+
+class ButtonForm(PageForm):
     """A POST made by a button alone: it still carries the CSRF token."""
 
 
-class OnceForm(FlaskForm):
+class OnceForm(PageForm):
     """A form whose double submit must make one record: the key is written with the record."""
 
     request_key = HiddenField(default=lambda: str(uuid.uuid4()), validators=[DataRequired(), UUID()])

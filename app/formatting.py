@@ -26,6 +26,11 @@ def local_datetime(moment: datetime, time_zone: str) -> str:
     return format_datetime(moment, "d MMM yyyy, h:mm a zzz", tzinfo=ZoneInfo(time_zone), locale=LOCALE)
 
 
+def machine_datetime(moment: datetime) -> str:
+    """For `<time datetime>`: ISO 8601 to the second (HTML allows at most three fractional digits)."""
+    return moment.isoformat(timespec="seconds")
+
+
 def long_date(day: date) -> str:
     return format_date(day, "d MMMM yyyy", locale=LOCALE)
 
@@ -35,5 +40,5 @@ def money(cents: int, currency: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for fn in (local_day, local_time, local_date, local_datetime, long_date, money):
+    for fn in (local_day, local_time, local_date, local_datetime, machine_datetime, long_date, money):
         app.add_template_filter(fn)

@@ -7,10 +7,14 @@ def wants_fragment() -> bool:
     return "HX-Request" in request.headers and "HX-Boosted" not in request.headers
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
-    """Render `fragment` alone for an htmx request, else the full `page` (which includes the fragment)."""
+def render(page: str, fragment: str | None = None, /, *, http_status: int = 200, **context) -> Response:
+    """Render `fragment` alone for an htmx request, else the full `page` (which includes the fragment).
+
+    Everything but `http_status` is template context; no template may use that name (a test checks), so a
+    context value such as the inbox's `status` filter can never become the response's status line.
+    """
     template = fragment if fragment and wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
+    response = make_response(render_template(template, **context), http_status)
     response.vary.add("HX-Request")
     return response
 

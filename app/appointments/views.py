@@ -58,7 +58,7 @@ def new(client_id: int):
         flash(f"Appointment booked for {client.first_name}.")
         return see_other(url_for("clients.show", client_id=client.id, _anchor="appointments"))
     return render("appointments/form.html", client=client, form=form, appointment=None,
-                  status=422 if form.is_submitted() else 200)
+                  http_status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/<int:appointment_id>/edit", methods=["GET", "POST"])
@@ -79,7 +79,7 @@ def edit(client_id: int, appointment_id: int):
         flash(f"Appointment changed. {client.first_name} sees the new details in the portal.")
         return see_other(url_for("clients.show", client_id=client.id, _anchor="appointments"))
     return render("appointments/form.html", client=client, form=form, appointment=appointment,
-                  status=422 if form.is_submitted() else 200)
+                  http_status=422 if form.is_submitted() else 200)
 
 
 @bp.post("/<int:appointment_id>/cancel")

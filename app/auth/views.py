@@ -34,7 +34,7 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if not form.validate_on_submit():
-        return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
+        return render("auth/login.html", form=form, http_status=422 if form.is_submitted() else 200)
     user, password_ok = authenticate(form.email.data, form.password.data)
     if not (password_ok and user.is_active):
         record("login.failed", workspace_id=user.workspace_id if user else None,
@@ -43,7 +43,7 @@ def login():
         form.password.errors.append(
             "Your portal access is turned off. Contact your practice to turn it back on."
             if password_ok else "That e-mail address and password don't match an account.")
-        return render("auth/login.html", form=form, status=422)
+        return render("auth/login.html", form=form, http_status=422)
     sign_in(user)
     record("login", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()
@@ -68,7 +68,7 @@ def login_help():
 def forgot_password():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
-        return render("auth/forgot_password.html", form=form, status=422 if form.is_submitted() else 200)
+        return render("auth/forgot_password.html", form=form, http_status=422 if form.is_submitted() else 200)
     request_password_reset(form.email.data)
     db.session.commit()
     return see_other(url_for("auth.reset_sent"))
@@ -85,11 +85,11 @@ def reset_password(token: str):
     try:
         reset, user = reset_for(token)
     except LinkProblem as problem:
-        return render("auth/link_problem.html", message=str(problem), status=problem.status)
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     form = NewPasswordForm()
     form.account_email = user.email
     if not form.validate_on_submit():
-        return render("auth/reset_password.html", form=form, status=422 if form.is_submitted() else 200)
+        return render("auth/reset_password.html", form=form, http_status=422 if form.is_submitted() else 200)
     complete_password_reset(reset, user, form.password.data)
     sign_in(user)
     record("password.reset", workspace_id=user.workspace_id, actor_user_id=user.id)

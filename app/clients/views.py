@@ -56,7 +56,7 @@ def new():
             db.session.commit()
             flash(f"{client.full_name} was added.")
             return see_other(url_for("clients.show", client_id=client.id))
-    return render("clients/new.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("clients/new.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/<int:client_id>")
@@ -119,7 +119,7 @@ def _portal_context(client: Client, **extra) -> dict:
 def _portal_answer(client: Client, notice: str | None = None, error: str | None = None):
     """After a portal action: the fresh portal panel (or page, with an error), else back to the record."""
     if error or wants_fragment():
-        return render("clients/show.html", "clients/_portal.html", status=422 if error else 200,
+        return render("clients/show.html", "clients/_portal.html", http_status=422 if error else 200,
                       **_portal_context(client, notice=notice, error=error))
     flash(notice)
     return see_other(url_for("clients.show", client_id=client.id))

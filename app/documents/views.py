@@ -67,7 +67,7 @@ def share(client_id: int):
         if too_large:
             form = ShareForm(formdata=None)
             form.file.errors = [too_large]
-            return render("documents/share.html", client=client, form=form, limits=limits_sentence(), status=413)
+            return render("documents/share.html", client=client, form=form, limits=limits_sentence(), http_status=413)
         csrf.protect()
         form, upload, status = ShareForm(), _chosen_file(), 422
         valid = form.validate()
@@ -84,7 +84,7 @@ def share(client_id: int):
                 db.session.commit()
                 flash(f"“{document.title}” is shared with {client.first_name}.")
                 return see_other(url_for("clients.show", client_id=client.id) + "#documents")
-    return render("documents/share.html", client=client, form=form, limits=limits_sentence(), status=status)
+    return render("documents/share.html", client=client, form=form, limits=limits_sentence(), http_status=status)
 
 
 @bp.get("/clients/<int:client_id>/documents/<int:document_id>")
@@ -222,4 +222,4 @@ def _upload_page(client: Client, form: UploadForm, error: str | None = None, sta
     plain, left = current_app.config["PORCH_PLAIN_UPLOAD_MAX_BYTES"], quota_left(client)
     return render("documents/upload.html", client=client, form=form, limits=limits_sentence(),
                   plain_limit=megabytes(plain), quota_left=megabytes(left),
-                  sizes={"document": document_limit(), "video": video_limit(), "left": left}, status=status)
+                  sizes={"document": document_limit(), "video": video_limit(), "left": left}, http_status=status)

@@ -1,8 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.form_base import OnceForm, options, stripped
+from app.form_base import OnceForm, PageForm, options, stripped
 from app.forms.answers import KINDS
 from app.forms.service import REPEATS
 
@@ -26,7 +25,7 @@ def option_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     prompt = TextAreaField("Question", filters=[stripped], validators=[
         DataRequired("Write the question."), Length(max=500, message="Use at most 500 characters.")])
     kind = SelectField("Kind of answer", choices=options(KINDS.items()), validate_choice=True)
@@ -66,5 +65,5 @@ class QuestionForm(FlaskForm):
             raise ValidationError("A scale may have at most 21 steps.")
 
 
-class StepForm(FlaskForm):
+class StepForm(PageForm):
     step = IntegerField(validators=[InputRequired(), NumberRange(-1, 1)])

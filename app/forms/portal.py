@@ -92,11 +92,11 @@ def draft(form_id: int):
         saved = save_draft(form, request.form)
     except AlreadySubmitted:
         db.session.rollback()
-        return render("forms/_draft_status.html", state="submitted", status=409)
+        return render("forms/_draft_status.html", state="submitted", http_status=409)
     except FormNotSent as refusal:
         db.session.rollback()
         return render("forms/_draft_status.html", state="invalid", errors=refusal.errors, questions=questions,
-                      status=422)
+                      http_status=422)
     db.session.commit()
     if not wants_fragment():
         return "", 204
@@ -117,4 +117,4 @@ def _page(form: FormRequest, *, posted=None, errors=None, status=200, problem=No
         shown = {q["key"]: kinds.shown(answers.get(q["key"])) for q in questions}
     return render("forms/fill.html", client=current_user.client, form=form, questions=questions, answers=answers,
                   values=values, shown=shown, errors=errors or {}, problem=problem,
-                  instructions=instructions_of(form), kinds=kinds, status=status)
+                  instructions=instructions_of(form), kinds=kinds, http_status=status)

@@ -51,7 +51,7 @@ def send(client_id: int):
     form = SendFormForm()
     form.template.choices = options(template_choices(client.workspace_id))
     if not form.validate_on_submit():
-        return render("forms/send_problem.html", client=client, send_form=form, status=422)
+        return render("forms/send_problem.html", client=client, send_form=form, http_status=422)
     sent = send_form(client, current_user, form.template.data, every_days=form.repeat.data,
                      request_key=form.request_key.data)
     db.session.commit()
@@ -114,7 +114,7 @@ def new_template():
         db.session.commit()
         flash(f"{template.title} created. Add its questions.")
         return see_other(url_for("forms.edit_template", template_id=template.id))
-    return render("forms/new_template.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("forms/new_template.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/forms/<int:template_id>")
@@ -170,4 +170,4 @@ def _question_or_404(template_id: int, question_id: int) -> tuple[FormTemplate, 
 
 def _builder(template: FormTemplate, form: QuestionForm, status: int = 200):
     return render("forms/edit_template.html", template=template, form=form, step_form=StepForm(),
-                  button_form=ButtonForm(), kinds=kinds.KINDS, status=status)
+                  button_form=ButtonForm(), kinds=kinds.KINDS, http_status=status)

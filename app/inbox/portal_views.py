@@ -51,7 +51,7 @@ def new():
                                           form.request_key.data, staff=to)
         db.session.commit()
         return see_other(url_for("messages.show", conversation_id=conversation.id))
-    return render("messages/new.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("messages/new.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/<int:conversation_id>")
@@ -81,10 +81,10 @@ def reply(conversation_id: int):
     form = ReplyForm()
     if not may_reply(current_user, conversation):
         # Closed: keep what they wrote on the page, so nothing typed is lost.
-        return render("messages/show.html", "messages/_reply_area.html", status=403, unsent=form.body.data,
+        return render("messages/show.html", "messages/_reply_area.html", http_status=403, unsent=form.body.data,
                       refresh=True, **_thread(conversation, form))
     if not form.validate_on_submit():
-        return render("messages/show.html", "messages/_reply_area.html", status=422, **_thread(conversation, form))
+        return render("messages/show.html", "messages/_reply_area.html", http_status=422, **_thread(conversation, form))
     post_message(conversation, current_user, form.body.data, form.request_key.data)
     db.session.commit()
     if wants_fragment():

@@ -64,7 +64,7 @@ def compose():
         conversation = start_conversation(current_user, [client], form.body.data, form.request_key.data)
         db.session.commit()
         return see_other(url_for("inbox.show", conversation_id=conversation.id))
-    return render("inbox/compose.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("inbox/compose.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -78,7 +78,7 @@ def new_group():
                                           title=form.title.data)
         db.session.commit()
         return see_other(url_for("inbox.show", conversation_id=conversation.id))
-    return render("inbox/new_group.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("inbox/new_group.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/<int:conversation_id>")
@@ -109,7 +109,8 @@ def reply(conversation_id: int):
         abort(403)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return render("inbox/show.html", "inbox/_reply_area.html", status=422, **_thread(conversation, wrote, form))
+        return render("inbox/show.html", "inbox/_reply_area.html", http_status=422,
+                      **_thread(conversation, wrote, form))
     post_message(conversation, current_user, form.body.data, form.request_key.data)
     db.session.commit()
     return _answer(conversation, wrote)

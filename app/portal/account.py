@@ -26,4 +26,4 @@ def index():
         db.session.commit()
         flash("Saved.")
         return see_other(url_for("account.index"))
-    return render("portal/account.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("portal/account.html", form=form, http_status=422 if form.is_submitted() else 200)

@@ -81,19 +81,19 @@ def accept(token: str):
     try:
         invite = invite_for(token)
     except LinkProblem as problem:
-        return render("auth/link_problem.html", message=str(problem), status=problem.status)
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     form = NewPasswordForm()
     form.account_email = invite.email
     if not form.validate_on_submit():
         workspace = invite.client.workspace
         return render("portal/accept_invite.html", form=form, invite=invite, workspace=workspace,
-                      brand=brand_of(workspace), status=422 if form.is_submitted() else 200)
+                      brand=brand_of(workspace), http_status=422 if form.is_submitted() else 200)
     try:
         account = accept_invite(invite, form.password.data)
         sign_in(account)
         db.session.commit()
     except LinkProblem as problem:
-        return render("auth/link_problem.html", message=str(problem), status=problem.status)
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     except IntegrityError:
         db.session.rollback()
         flash("Your portal account is ready. Log in with the password you chose.")

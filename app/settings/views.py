@@ -37,7 +37,7 @@ def workflows():
         db.session.commit()
         flash("Workflows saved.")
         return see_other(url_for("settings.workflows"))
-    return render("settings/workflows.html", form=form, status=422 if form.is_submitted() else 200)
+    return render("settings/workflows.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/communications", methods=["GET", "POST"])
@@ -53,4 +53,4 @@ def communications():
         flash("Communications saved.")
         return see_other(url_for("settings.communications"))
     return render("settings/communications.html", form=form, modes=MODES,
-                  status=422 if form.is_submitted() else 200)
+                  http_status=422 if form.is_submitted() else 200)

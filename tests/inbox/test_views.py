@@ -44,6 +44,14 @@ def test_it_filters_open_and_closed_and_searches_by_name(practice, chat, as_user
     assert "No conversation matches" in carlos.get("/inbox?status=all&q=zed").get_data(as_text=True)
 
 
+def test_it_answers_every_filter_with_a_200_status_line(practice, chat, as_user):
+    carlos = as_user(practice.carlos)
+    for url in ("/inbox", "/inbox?status=open", "/inbox?status=closed", "/inbox?status=all"):
+        for htmx in (False, True):
+            response = carlos.get(url, htmx=htmx)
+            assert response.status == "200 OK", (url, htmx, response.status)
+
+
 def test_it_answers_an_htmx_search_with_the_list_alone(practice, chat, as_user):
     page = as_user(practice.carlos).get("/inbox?q=aisha", htmx=True).get_data(as_text=True)
     assert page.lstrip().startswith('<ul id="conversation-list"')

@@ -1,0 +1,178 @@
+"""One of every kind of thing in the demo practice, and another practice beside it, for the sweeps over all pages."""
+
+import io
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.appointments.models import Appointment
+from app.auth.models import User
+from app.clients.models import Client
+from app.db import db
+from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
+from app.documents.service import receive_upload_part, share_document, start_upload
+from app.forms.builder import create_template
+from app.forms.models import FormQuestion, FormRequest
+from app.forms.service import send_form, submit_form
+from app.inbox.models import Conversation, ConversationClient
+from app.inbox.service import start_conversation
+from app.mail import OutboxEmail
+from app.tenancy import Workspace
+from tests.conftest import make_client, make_portal_account, make_staff, make_workspace, run_jobs
+from tests.documents.files import png
+
+PERSONAS = {  # the demo logins the README prints (and someone not signed in), and the page each one lands on
+    "nobody": (None, "/login"),
+    "owner": ("owner@brunswick.example", "/clients"),
+    "carlos": ("carlos@brunswick.example", "/clients"),
+    "aisha": ("aisha@example.com", "/portal"),
+}
+
+
+@dataclass
+class World:
+    ids: dict[str, object]  # url argument name -> the demo practice's object to put there
+    aisha_secrets: list[str] = field(default_factory=list)  # text only Aisha and her practice may see
+    other_owner: User | None = None  # owner of another practice on the same Porch
+    ben: User | None = None  # another client of the demo practice, with a portal account
+    password: str = DEMO_PASSWORD
+
+
+def key() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def world(app) -> World:
+    """The demo practice (as `flask porch demo` loads it) plus a form template, a check-in, a submitted form, a
+    shared document, a client upload (finished and one in progress), a group conversation and the e-mails all
+    that sends; beside it Elsewhere Clinic, and Ben of the demo practice with a portal account."""
+    load_demo_practice()
+    practice = db.session.scalar(select(Workspace).where(Workspace.name == DEMO_PRACTICE))
+    owner, carlos, aisha_account = (db.session.scalar(select(User).where(User.email == email))
+                                    for email in ("owner@brunswick.example", "carlos@brunswick.example",
+                                                  "aisha@example.com"))
+    aisha = aisha_account.client
+    ben, chloe = (db.session.scalar(select(Client).where(Client.workspace_id == practice.id,
+                                                          Client.first_name == name)) for name in ("Ben", "Chloe"))
+
+    template = create_template(practice.id, owner, "Sleep diary", key())
+    question = FormQuestion(template_id=template.id, position=0, kind="short_text", prompt="How did you sleep?",
+                            required=True)
+    db.session.add(question)
+    check_in = send_form(aisha, carlos, "builtin:gad7", every_days=14, request_key=key())
+    phq9 = db.session.scalar(select(FormRequest).where(FormRequest.client_id == aisha.id,
+                                                       FormRequest.template_key == "builtin:phq9"))
+    answers = MultiDict({f"shown-q{n}": "" for n in range(1, 10)})
+    answers.update({f"answer-q{n}": "1" for n in range(1, 10)})
+    submit_form(phq9, answers)
+    document = share_document(aisha, carlos, title="Breathing exercise", kind="handout", request_key=key(),
+                              note="Breathe in for four counts, out for six.")
+    db.session.commit()
+    picture = png()
+    finished = start_upload(aisha, aisha_account, length=len(picture), file_name="knee-scan.png")
+    db.session.commit()
+    receive_upload_part(finished, 0, io.BytesIO(picture), len(picture))
+    in_progress = start_upload(aisha, aisha_account, length=1000, file_name="earlier-records.pdf")
+    start_conversation(carlos, [aisha, chloe], "Welcome to the sleep group.", key(), title="Sleep group")
+    db.session.commit()
+    run_jobs(app)
+    chat = db.session.scalar(select(Conversation).join(ConversationClient).where(
+        ConversationClient.client_id == aisha.id, Conversation.title.is_(None)))
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == aisha.email)
+                              .order_by(OutboxEmail.id.desc()))
+    assert email is not None, "the world's sends left no e-mail in the outbox"
+
+    elsewhere = make_workspace("Elsewhere Clinic")
+    other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
+    make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
+    return World(
+        ids={
+            "client_id": aisha.id,
+            "appointment_id": db.session.scalar(select(Appointment.id).where(Appointment.client_id == aisha.id)),
+            "conversation_id": chat.id,
+            "document_id": document.id,
+            "template_id": template.id,
+            "question_id": question.id,
+            "form_id": phq9.id,
+            "schedule_id": check_in.schedule_id,
+            "email_id": email.id,
+            "token": in_progress.token,  # a tus upload's address
+        },
+        aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
+                       "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],
+        other_owner=other_owner,
+        ben=make_portal_account(ben),
+    )
+
+
+# --- walking the pages a persona can reach ---------------------------------------------------------
+
+@dataclass
+class Page:
+    status: int
+    content_type: str
+    body: str
+    found_on: str | None  # the page that linked here
+
+    @property
+    def is_full_html(self) -> bool:
+        return self.content_type.startswith("text/html") and "<html" in self.body[:500]
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.h1s = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and (href := dict(attrs).get("href")):
+            self.hrefs.append(href)
+        elif tag == "h1":
+            self.h1s += 1
+
+
+def parsed(body: str) -> _Links:
+    links = _Links()
+    links.feed(body)
+    return links
+
+
+NOT_PAGES = ("/logout", "/live", "/static/")  # a form's action, the socket, fingerprinted assets
+MOST_PAGES = 250
+
+
+def same_site_path(base_path: str, href: str) -> str | None:
+    """The path and query a link points to on this site, or None for another site, a mailto: or the like."""
+    target = urlsplit(urljoin("http://porch.test" + base_path, href))
+    if target.scheme not in ("http", "https") or target.netloc != "porch.test":
+        return None
+    path = target.path + (f"?{target.query}" if target.query else "")
+    return None if path.startswith(NOT_PAGES) else path
+
+
+def walk(fetch: Callable[[str], tuple[int, str, str, str | None]], home: str) -> dict[str, Page]:
+    """Breadth-first over same-site links (and redirects) from `home`; `fetch(path)` answers
+    (status, content type, body, Location)."""
+    queue, seen, pages = deque([(home, None)]), {home}, {}
+    while queue and len(pages) < MOST_PAGES:
+        path, found_on = queue.popleft()
+        status, content_type, body, location = fetch(path)
+        pages[path] = Page(status, content_type, body, found_on)
+        found = [location] if location else []
+        if content_type.startswith("text/html"):
+            found += parsed(body).hrefs
+        for href in found:
+            target = same_site_path(path, href)
+            if target and target not in seen:
+                seen.add(target)
+                queue.append((target, path))
+    return pages

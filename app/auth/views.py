@@ -8,7 +8,7 @@ from app.auth.resets import LinkProblem, complete_password_reset, request_passwo
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
 from app.db import db
 from app.extensions import limiter, login_manager
-from app.pages import is_safe_next, render, see_other
+from app.pages import render, safe_next, see_other
 
 bp = Blueprint("auth", __name__)
 login_manager.request_loader(signed_in_user)
@@ -47,8 +47,7 @@ def login():
     sign_in(user)
     record("login", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()
-    target = request.args.get("next")
-    return see_other(target if is_safe_next(target) else home_for(user))
+    return see_other(safe_next(request.args.get("next")) or home_for(user))
 
 
 @bp.post("/logout")

@@ -74,12 +74,17 @@ class UserSession(db.Model):
 
 
 class PasswordReset(db.Model):
-    """A reset asked for. The token is made by the job that mails it, so it never sits anywhere unhashed."""
+    """A reset asked for, with the address as typed (normalised), whether or not it has an account.
+
+    The job finds the account (`user_id`) and mails the link, or does nothing; so asking answers
+    the same way for every address. The token is made by that job, so it never sits anywhere unhashed.
+    """
 
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
@@ -89,3 +94,4 @@ class PasswordReset(db.Model):
     failed_at: Mapped[datetime | None]
     failure_reason: Mapped[str | None] = mapped_column(String(500))
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

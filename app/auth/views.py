@@ -89,7 +89,11 @@ def reset_password(token: str):
     form.account_email = user.email
     if not form.validate_on_submit():
         return render("auth/reset_password.html", form=form, status=422 if form.is_submitted() else 200)
-    complete_password_reset(reset, user, form.password.data)
+    try:
+        complete_password_reset(reset, user, form.password.data)
+    except LinkProblem as problem:
+        db.session.rollback()
+        return render("auth/link_problem.html", message=str(problem), status=problem.status)
     sign_in(user)
     record("password.reset", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()

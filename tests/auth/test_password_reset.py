@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import clock
 from app.audit.models import AuditEvent
@@ -133,3 +133,34 @@ def test_it_lets_exactly_one_of_eight_posts_of_one_link_at_once_set_the_password
     winner = passwords[[r[1] for r in results].index("/clients")]
     fresh = HttpVisitor(live_server.url)
     assert fresh.post("/login", {"email": "carlos@brunswick.example", "password": winner})[2].endswith("/clients")
+
+
+def what_asking_for_a_reset_shows(app, email: str, address: str) -> dict:
+    """What a caller could tell apart: the answer (bar the clock in headers), the statements run, the jobs queued."""
+    visitor = Visitor(app.test_client())
+    statements = []
+    record_statement = lambda *args: statements.append(args[2])  # noqa: E731
+    queue = app.extensions["porch.queue"]
+    queue.run_due()
+    event.listen(db.engine, "before_cursor_execute", record_statement)
+    try:
+        response = visitor.post("/password/forgot", {"email": email}, environ_base={"REMOTE_ADDR": address})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record_statement)
+    headers = sorted((name, value) for name, value in response.headers.items()
+                     if name not in ("Date", "Set-Cookie", "X-RateLimit-Reset", "Retry-After"))
+    cookies = sorted(value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie"))
+    jobs = sorted((fn.__name__, len(args)) for _, _, fn, args, _ in queue._heap)
+    return {"status": response.status_code, "body": response.get_data(), "headers": headers,
+            "cookies": [name for name in cookies if name != "porch_session"], "statements": statements, "jobs": jobs}
+
+
+def test_it_answers_and_works_the_same_whether_or_not_the_address_has_an_account(smtp_server, practice, app):
+    make_portal_account(practice.aisha)
+    what_asking_for_a_reset_shows(app, "warm-up@example.com", "10.0.0.1")
+    for known, unknown in (("carlos@brunswick.example", "carla@brunswick.example"),
+                           ("aisha@example.com", "aisha@example.org")):
+        assert what_asking_for_a_reset_shows(app, known, "10.0.0.2") == \
+            what_asking_for_a_reset_shows(app, unknown, "10.0.0.3")
+    run_jobs(app)
+    assert sorted(m["To"] for m in smtp_server.messages) == ["aisha@example.com", "carlos@brunswick.example",]

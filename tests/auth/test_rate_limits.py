@@ -26,6 +26,14 @@ def test_it_locks_an_account_after_five_failures_across_both_login_urls(practice
                    address="198.51.100.9").status_code == 429
 
 
+def test_it_counts_only_failures(practice, app):
+    for _ in range(4):
+        sign_in(Visitor(app.test_client()), "carlos@brunswick.example")
+    for _ in range(3):
+        assert sign_in(Visitor(app.test_client()), "carlos@brunswick.example", PASSWORD).status_code == 303
+    assert sign_in(Visitor(app.test_client()), "carlos@brunswick.example").status_code == 422
+
+
 def test_it_lets_someone_else_behind_the_same_address_sign_in_meanwhile(practice, visitor):
     statuses = [sign_in(visitor, "carlos@brunswick.example").status_code for _ in range(11)]
     assert statuses == [422] * 5 + [429] * 6

@@ -1,6 +1,11 @@
 """How a view answers: the whole page, or only the fragment when htmx asks for it."""
 
+from urllib.parse import urlsplit
+
 from flask import Response, make_response, redirect, render_template, request
+
+BROWSER_DROPS = dict.fromkeys(map(ord, "\t\n\r"))
+C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
 def wants_fragment() -> bool:
@@ -24,6 +29,20 @@ def see_other(location: str) -> Response:
     return redirect(location, code=303)
 
 
-def is_safe_next(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\")) \
-        and "\\" not in target and "\n" not in target and "\r" not in target
+def safe_next(target: str | None) -> str | None:
+    """The on-site path to redirect to after signing in, or None if `target` could leave the site.
+
+    Decided on the URL as a browser reads it (tabs and newlines dropped, control characters and spaces
+    trimmed, backslashes taken as slashes), and that same normalised string is what is sent back.
+    """
+    if not target:
+        return None
+    normalised = target.translate(BROWSER_DROPS).strip(C0_AND_SPACE).replace("\\", "/")
+    if not normalised.startswith("/") or normalised.startswith("//"):
+        return None
+    if any(not (0x21 <= ord(character) <= 0x7E) for character in normalised):
+        return None  # what a link on the site carries is percent-encoded ASCII; anything else is made up
+    parts = urlsplit(normalised)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return normalised

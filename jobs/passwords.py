@@ -5,6 +5,7 @@ from flask import current_app
 from app import clock
 from app.auth.models import PasswordReset, User
 from app.auth.resets import RESET_TTL
+from app.auth.sessions import find_user
 from app.db import db
 from app.mail import link_to, send_mail
 from jobs import job
@@ -23,7 +24,13 @@ def sweep_password_resets() -> None:
 
 
 def _still_wanted(reset: PasswordReset) -> bool:
-    return reset.used_at is None and db.session.get(User, reset.user_id).is_active
+    """Whether the address asked for has an account that may sign in (found here, not when asked)."""
+    if reset.used_at is not None or reset.revoked_at is not None:
+        return False
+    if reset.user_id is None:
+        user = find_user(reset.email) if reset.email else None
+        reset.user_id = user.id if user is not None else None
+    return reset.user_id is not None and db.session.get(User, reset.user_id).is_active
 
 
 def _mail(reset: PasswordReset, token: str) -> None:

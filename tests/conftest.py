@@ -400,6 +400,30 @@ class HttpVisitor:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
+def post_at_once(base: str, path: str, forms: list[dict]) -> list[tuple[int, str]]:
+    """POST each form to `path` from its own visitor, all released together by a barrier: (status, final path) each.
+
+    Each visitor first loads a page for its CSRF token, so only the POSTs themselves race.
+    """
+    barrier = threading.Barrier(len(forms))
+    results: list = [None] * len(forms)
+
+    def post(index: int, fields: dict) -> None:
+        visitor = HttpVisitor(base)
+        _, page, _ = visitor.get("/login/help")
+        data = urllib.parse.urlencode({"csrf_token": CSRF_IN_PAGE.search(page).group(1), **fields}).encode()
+        barrier.wait(timeout=30)
+        status, _, url = visitor._open(urllib.request.Request(base + path, data=data, method="POST"))
+        results[index] = (status, url.removeprefix(base))
+
+    threads = [threading.Thread(target=post, args=(i, fields)) for i, fields in enumerate(forms)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

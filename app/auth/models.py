@@ -75,11 +75,17 @@ class UserSession(db.Model):
 
 
 class PasswordReset(OwedLinkEmail, db.Model):
-    """A reset asked for. Its token is made by the job that mails it; the hash finds it (see OwedLinkEmail)."""
+    """A reset asked for, with the address as typed (normalised), whether or not it has an account.
+
+    The job finds the account (`user_id`) and mails the link, or does nothing; so asking answers
+    the same way for every address. Its token is made by that job; the hash finds it (see OwedLinkEmail).
+    """
 
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

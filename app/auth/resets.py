@@ -2,17 +2,18 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import clock
 from app.auth.models import PasswordReset, User
 from app.auth.passwords import hash_password
-from app.auth.sessions import end_sessions_of, find_user
+from app.auth.sessions import end_sessions_of, normalise_email
 from app.auth.tokens import digest
 from app.db import db
 from app.queue import enqueue
 
 RESET_TTL = timedelta(hours=1)
+USED_UP = "This reset link has already been used. Ask for a new one if you need to."
 
 
 class LinkProblem(Exception):
@@ -24,13 +25,18 @@ class LinkProblem(Exception):
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has an account that may sign in; say nothing either way."""
+    """Record the request and hand it to the job, the same way for every address; the job finds the account.
+
+    So neither the answer nor the work done for it tells whether the address has an account.
+    Links mailed earlier for the same address stop working.
+    """
     from jobs.passwords import send_password_reset_email
 
-    user = find_user(email)
-    if user is None or not user.is_active:
-        return
-    reset = PasswordReset(user_id=user.id, created_at=clock.now())
+    address, now = normalise_email(email), clock.now()
+    db.session.execute(update(PasswordReset).where(
+        PasswordReset.email == address, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None),
+    ).values(revoked_at=now))
+    reset = PasswordReset(email=address, created_at=now)
     db.session.add(reset)
     db.session.flush()
     enqueue(send_password_reset_email, reset.id)
@@ -38,11 +44,14 @@ def request_password_reset(email: str) -> None:
 
 def reset_for(token: str) -> tuple[PasswordReset, User]:
     reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == digest(token)))
-    if reset is None:
+    if reset is None or reset.user_id is None:
         raise LinkProblem("This reset link isn't valid. Check that you copied the whole link, "
                           "or ask for a new one.", 404)
     if reset.used_at is not None:
-        raise LinkProblem("This reset link has already been used. Ask for a new one if you need to.", 410)
+        raise LinkProblem(USED_UP, 410)
+    if reset.revoked_at is not None:
+        raise LinkProblem("A newer reset link was sent since this one, so this one no longer works. "
+                          "Use the link in the newest e-mail.", 410)
     if reset.expires_at is None or reset.expires_at <= clock.now():
         raise LinkProblem("This reset link has expired. Ask for a new one: it comes at once.", 410)
     user = db.session.get(User, reset.user_id)
@@ -52,7 +61,18 @@ def reset_for(token: str) -> tuple[PasswordReset, User]:
 
 
 def complete_password_reset(reset: PasswordReset, user: User, password: str) -> None:
-    """Set the new password, use the link up, and sign every device out."""
-    user.password_hash = hash_password(password)
-    reset.used_at = clock.now()
+    """Use the link up, set the new password, and sign every device out.
+
+    The link is claimed by one conditional UPDATE, so of several posts of one link at once exactly one
+    sets the password; the others get LinkProblem (roll back before answering).
+    """
+    password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
+    now = clock.now()
+    claim = db.session.execute(update(PasswordReset).where(
+        PasswordReset.id == reset.id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None),
+        PasswordReset.expires_at > now,
+    ).values(used_at=now).execution_options(synchronize_session=False))
+    if claim.rowcount != 1:
+        raise LinkProblem(USED_UP, 410)
+    user.password_hash = password_hash
     end_sessions_of(user)

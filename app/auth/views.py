@@ -4,16 +4,19 @@ from flask_login import current_user
 from app.audit.trail import record
 from app.auth.access import ask_to_sign_in  # noqa: F401  (registers the handler)
 from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.auth.lockout import LockedOut, count_failed_sign_in, refuse_while_locked_out
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
 from app.db import db
 from app.extensions import limiter, login_manager
-from app.pages import is_safe_next, render, see_other
+from app.pages import render, safe_next, see_other
 
 bp = Blueprint("auth", __name__)
 login_manager.request_loader(signed_in_user)
 
-SIGN_IN_LIMIT = "10 per minute;100 per hour"
+# Per network address, across both login URLs: high enough for a practice's staff behind one NAT;
+# guessing one account is slowed by its own count of failures (app.auth.lockout).
+SIGN_IN_LIMIT_PER_ADDRESS = "30 per minute;300 per hour"
 RESET_LIMIT = "5 per minute;30 per hour"
 
 
@@ -28,15 +31,23 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 @bp.route("/portal/login", methods=["GET", "POST"], endpoint="portal_login")
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@limiter.shared_limit(SIGN_IN_LIMIT_PER_ADDRESS, scope="sign-in", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, http_status=422 if form.is_submitted() else 200)
+    try:
+        refuse_while_locked_out(form.email.data)
+    except LockedOut as lockout:
+        form.password.errors.append(str(lockout))
+        response = render("auth/login.html", form=form, http_status=429)
+        response.headers["Retry-After"] = str(lockout.retry_after)
+        return response
     user, password_ok = authenticate(form.email.data, form.password.data)
     if not (password_ok and user.is_active):
+        count_failed_sign_in(form.email.data)
         record("login.failed", workspace_id=user.workspace_id if user else None,
                actor_user_id=user.id if user else None)
         db.session.commit()
@@ -47,8 +58,7 @@ def login():
     sign_in(user)
     record("login", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()
-    target = request.args.get("next")
-    return see_other(target if is_safe_next(target) else home_for(user))
+    return see_other(safe_next(request.args.get("next")) or home_for(user))
 
 
 @bp.post("/logout")
@@ -90,7 +100,11 @@ def reset_password(token: str):
     form.account_email = user.email
     if not form.validate_on_submit():
         return render("auth/reset_password.html", form=form, http_status=422 if form.is_submitted() else 200)
-    complete_password_reset(reset, user, form.password.data)
+    try:
+        complete_password_reset(reset, user, form.password.data)
+    except LinkProblem as problem:
+        db.session.rollback()
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     sign_in(user)
     record("password.reset", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()

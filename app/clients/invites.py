@@ -53,8 +53,7 @@ def invite_for(token: str) -> PortalInvite:
                           "or ask your practice to send a new one.", 404)
     practice = invite.client.workspace.name
     if invite.accepted_at is not None:
-        raise LinkProblem(f"This invite link has already been used. Log in with the password you chose, "
-                          f"or ask {practice} to send a new invite.", 410)
+        raise _used_up(invite)
     if invite.revoked_at is not None or invite.client.portal_disabled_at is not None:
         raise LinkProblem(f"This invite link is no longer valid — ask {practice} to send a new one.", 410)
     if invite.expires_at is None or invite.expires_at <= clock.now():
@@ -62,17 +61,32 @@ def invite_for(token: str) -> PortalInvite:
     return invite
 
 
+def _used_up(invite: PortalInvite) -> LinkProblem:
+    return LinkProblem("This invite link has already been used. Log in with the password you chose, "
+                       f"or ask {invite.client.workspace.name} to send a new invite.", 410)
+
+
 def accept_invite(invite: PortalInvite, password: str) -> User:
-    """Create the client's portal account. Raises LinkProblem if the address already has an account."""
+    """Create the client's portal account. Raises LinkProblem if the address already has an account.
+
+    The invite is claimed by one conditional UPDATE, so of several posts of one link at once exactly one
+    makes the account; the others get LinkProblem (roll back before answering).
+    """
     client = invite.client
     if find_user(invite.email) is not None:
         raise LinkProblem("This e-mail address already has a Porch account. Log in with it, or ask "
                           f"{client.workspace.name} to invite you at another address.", 409)
+    password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
     now = clock.now()
+    claim = db.session.execute(update(PortalInvite).where(
+        PortalInvite.id == invite.id, PortalInvite.accepted_at.is_(None), PortalInvite.revoked_at.is_(None),
+        PortalInvite.expires_at > now,
+    ).values(accepted_at=now).execution_options(synchronize_session=False))
+    if claim.rowcount != 1:
+        raise _used_up(invite)
     account = User(workspace_id=client.workspace_id, email=invite.email, name=client.full_name,
-                   password_hash=hash_password(password), client_id=client.id, created_at=now)
+                   password_hash=password_hash, client_id=client.id, created_at=now)
     db.session.add(account)
-    invite.accepted_at = now
     db.session.flush()
     revoke_open_invites(client, now)
     record("portal_invite.accepted", workspace_id=client.workspace_id, client_id=client.id,

@@ -93,6 +93,7 @@ def accept(token: str):
         sign_in(account)
         db.session.commit()
     except LinkProblem as problem:
+        db.session.rollback()
         return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     except IntegrityError:
         db.session.rollback()

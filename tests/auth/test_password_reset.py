@@ -1,11 +1,23 @@
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import clock
+from app.audit.models import AuditEvent
 from app.auth.models import UserSession
 from app.db import db
-from tests.conftest import PASSWORD, Visitor, link_in, make_portal_account, run_jobs
+from tests.conftest import (
+    PASSWORD,
+    HttpVisitor,
+    Visitor,
+    link_in,
+    make_portal_account,
+    make_staff,
+    make_workspace,
+    post_at_once,
+    run_jobs,
+    wait_until,
+)
 
 NEW_PASSWORD = "green-ladder-evening-77"
 
@@ -89,3 +101,66 @@ def test_it_guides_people_who_forgot_which_address_they_used(visitor):
     page = visitor.get("/login/help").get_data(as_text=True)
     assert "Which e-mail address did I use?" in page
     assert "address your practice sent your portal invite to" in page
+
+
+def test_it_revokes_the_older_link_when_a_new_one_is_sent(smtp_server, practice, app, visitor):
+    older = reset_link(app, visitor, smtp_server, "carlos@brunswick.example")
+    visitor.post("/password/forgot", {"email": "Carlos@Brunswick.example "})
+    run_jobs(app)
+    newer = link_in(smtp_server.to("carlos@brunswick.example")[-1]).replace("http://porch.test", "")
+    response = visitor.post(older, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 410
+    assert "A newer reset link was sent" in response.get_data(as_text=True)
+    assert visitor.post(newer, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
+
+
+def test_it_lets_exactly_one_of_eight_posts_of_one_link_at_once_set_the_password(live_server, smtp_server):
+    with live_server.app.app_context():
+        make_staff(make_workspace(), "carlos@brunswick.example")
+    HttpVisitor(live_server.url).post("/password/forgot", {"email": "carlos@brunswick.example"})
+    mail = wait_until(lambda: smtp_server.to("carlos@brunswick.example"), "the reset e-mail")
+    link = link_in(mail[0]).removeprefix(live_server.url)
+    passwords = [f"{NEW_PASSWORD}-{n}" for n in range(8)]
+
+    results = post_at_once(live_server.url, link, [{"password": p, "confirm": p} for p in passwords])
+
+    assert [path for _, path in results].count("/clients") == 1
+    refusals = [status for status, path in results if path != "/clients"]
+    assert set(refusals) <= {410, 429} and refusals.count(410) >= 4  # 429: the per-address limit on this form
+    with live_server.app.app_context():
+        resets = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "password.reset")).all()
+        assert len(resets) == 1
+    winner = passwords[[r[1] for r in results].index("/clients")]
+    fresh = HttpVisitor(live_server.url)
+    assert fresh.post("/login", {"email": "carlos@brunswick.example", "password": winner})[2].endswith("/clients")
+
+
+def what_asking_for_a_reset_shows(app, email: str, address: str) -> dict:
+    """What a caller could tell apart: the answer (bar the clock in headers), the statements run, the jobs queued."""
+    visitor = Visitor(app.test_client())
+    statements = []
+    record_statement = lambda *args: statements.append(args[2])  # noqa: E731
+    queue = app.extensions["porch.queue"]
+    queue.run_due()
+    event.listen(db.engine, "before_cursor_execute", record_statement)
+    try:
+        response = visitor.post("/password/forgot", {"email": email}, environ_base={"REMOTE_ADDR": address})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record_statement)
+    headers = sorted((name, value) for name, value in response.headers.items()
+                     if name not in ("Date", "Set-Cookie", "X-RateLimit-Reset", "Retry-After"))
+    cookies = sorted(value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie"))
+    jobs = sorted((fn.__name__, len(args)) for _, _, fn, args, _ in queue._heap)
+    return {"status": response.status_code, "body": response.get_data(), "headers": headers,
+            "cookies": [name for name in cookies if name != "porch_session"], "statements": statements, "jobs": jobs}
+
+
+def test_it_answers_and_works_the_same_whether_or_not_the_address_has_an_account(smtp_server, practice, app):
+    make_portal_account(practice.aisha)
+    what_asking_for_a_reset_shows(app, "warm-up@example.com", "10.0.0.1")
+    for known, unknown in (("carlos@brunswick.example", "carla@brunswick.example"),
+                           ("aisha@example.com", "aisha@example.org")):
+        assert what_asking_for_a_reset_shows(app, known, "10.0.0.2") == \
+            what_asking_for_a_reset_shows(app, unknown, "10.0.0.3")
+    run_jobs(app)
+    assert sorted(m["To"] for m in smtp_server.messages) == ["aisha@example.com", "carlos@brunswick.example",]

@@ -8,7 +8,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.clients.invites import send_portal_invite
 from app.db import db
-from tests.conftest import Visitor, link_in, run_jobs
+from tests.conftest import Visitor, link_in, make_client, make_workspace, post_at_once, run_jobs, wait_until
 
 NEW_PASSWORD = "blue-kettle-morning-42"
 
@@ -149,3 +149,22 @@ def test_it_rate_limits_invite_acceptance(smtp_server, practice, app, visitor):
     link = invite_link(app, smtp_server, practice.aisha)
     statuses = [visitor.post(link, {"password": "a", "confirm": "b"}).status_code for _ in range(11)]
     assert statuses[-1] == 429
+
+
+def test_it_lets_exactly_one_of_eight_posts_of_one_link_at_once_make_the_account(live_server, smtp_server):
+    with live_server.app.app_context():
+        workspace = make_workspace()
+        send_portal_invite(make_client(workspace), sent_by=None)
+        db.session.commit()
+    mail = wait_until(lambda: smtp_server.to("aisha@example.com"), "the invite e-mail")
+    link = link_in(mail[0]).removeprefix(live_server.url)
+
+    results = post_at_once(live_server.url, link, [{"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}] * 8)
+
+    assert [path for _, path in results].count("/portal") == 1
+    refusals = [status for status, path in results if path != "/portal"]
+    assert set(refusals) <= {409, 410, 429} and len(refusals) == 7  # 429: the per-address limit on this form
+    with live_server.app.app_context():
+        assert accounts() == 1
+        accepted = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portal_invite.accepted")).all()
+        assert len(accepted) == 1

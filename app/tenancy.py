@@ -60,15 +60,21 @@ def scoped(model):
 
 def get_or_404(model, object_id: int):
     """The object with this id in the current workspace; 404 otherwise (never confirms it exists elsewhere)."""
-    found = db.session.scalar(scoped(model).where(model.id == object_id))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(scoped(model).where(model.id == object_id))
+
+
+def of_client_or_404(client, model, object_id: int):
+    """The object with this id if it belongs to this client; 404 for another client's (or workspace's)."""
+    return _one_or_404(scoped(model).where(model.id == object_id, model.client_id == client.id))
 
 
 def own_or_404(model, object_id: int):
     """The signed-in client's own object with this id; 404 for anyone else's (and any other workspace's)."""
-    found = db.session.scalar(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
+    return _one_or_404(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
+
+
+def _one_or_404(query):
+    found = db.session.scalar(query)
     if found is None:
         abort(404)
     return found

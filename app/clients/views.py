@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_login import current_user
 
 from app.audit.trail import record
 from app.auth.access import staff_required
+from app.clients.access import client_or_404
 from app.clients.forms import ClientForm, SendInviteForm
 from app.clients.invites import (
     disable_portal,
@@ -19,14 +20,6 @@ from app.form_base import ButtonForm, options
 from app.pages import render, see_other, wants_fragment
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-
-
-def client_or_404(client_id: int) -> Client:
-    """The client with this id, if the signed-in staff member may see them; 404 otherwise."""
-    client = db.session.scalar(visible_clients(current_user).where(Client.id == client_id))
-    if client is None:
-        abort(404)
-    return client
 
 
 @bp.get("")

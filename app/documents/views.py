@@ -13,8 +13,8 @@ from werkzeug.formparser import FormDataParser
 
 from app.audit.trail import record
 from app.auth.access import client_required, staff_required
+from app.clients.access import client_or_404
 from app.clients.models import Client
-from app.clients.views import client_or_404
 from app.db import db
 from app.documents.downloads import file_response
 from app.documents.file_types import Refused, document_limit, limits_sentence, megabytes, video_limit
@@ -35,7 +35,7 @@ from app.documents.service import (
 from app.extensions import csrf
 from app.form_base import ButtonForm
 from app.pages import render, see_other
-from app.tenancy import get_or_404
+from app.tenancy import get_or_404, of_client_or_404
 
 bp = Blueprint("documents", __name__)
 
@@ -91,7 +91,7 @@ def share(client_id: int):
 @staff_required
 def show(client_id: int, document_id: int):
     client = client_or_404(client_id)
-    document = _document_of(client, document_id)
+    document = of_client_or_404(client, Document, document_id)
     record("document.viewed", workspace_id=client.workspace_id, client_id=client.id)
     db.session.commit()
     return render("documents/show.html", client=client, document=document, button_form=ButtonForm())
@@ -102,7 +102,7 @@ def show(client_id: int, document_id: int):
 def staff_file(client_id: int, document_id: int):
     """Every opening or download is audited; the further range requests of one video playing are not."""
     client = client_or_404(client_id)
-    document = _document_of(client, document_id)
+    document = of_client_or_404(client, Document, document_id)
     attachment = request.args.get("download") == "1"
     if not _continues_playing():
         record("document.downloaded" if attachment else "document.opened", workspace_id=client.workspace_id,
@@ -115,7 +115,7 @@ def staff_file(client_id: int, document_id: int):
 @staff_required
 def unshare(client_id: int, document_id: int):
     client = client_or_404(client_id)
-    document = _document_of(client, document_id)
+    document = of_client_or_404(client, Document, document_id)
     if document.origin != "practice":
         abort(404)
     unshare_document(document)
@@ -170,13 +170,6 @@ def portal_file(document_id: int):
 
 
 # --- pieces --------------------------------------------------------------------------------------
-
-def _document_of(client: Client, document_id: int) -> Document:
-    document = get_or_404(Document, document_id)
-    if document.client_id != client.id:
-        abort(404)
-    return document
-
 
 def _read_form_with_files(arrived: list, file_limit: int) -> str | None:
     """Read the posted form, sealing its files into storage; a sentence for the client if it is too large."""

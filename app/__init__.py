@@ -68,7 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
     from app.health import bp as health
-    from app.inbox.portal_views import bp as messages
+    from app.inbox.portal import bp as portal_messages
     from app.inbox.socket import bp as live
     from app.inbox.socket import sock
     from app.inbox.views import bp as inbox
@@ -76,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.views import bp as portal
     from app.settings.views import bp as settings
 
-    for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live,
+    for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, document_uploads):
         app.register_blueprint(blueprint)
     sock.init_app(app)

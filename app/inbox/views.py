@@ -1,14 +1,14 @@
 """The practitioner's inbox: conversations, + Compose, Create group, reading, replying, closing."""
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from app.auth.access import staff_required
 from app.clients.models import Client
 from app.db import db
-from app.form_base import ButtonForm, options
+from app.form_base import options
 from app.inbox import live
-from app.inbox.display import conversation_title, members_line, sender_label
+from app.inbox.display import conversation_title, conversation_url, members_line, sender_label, thread_page
 from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
 from app.inbox.models import Conversation
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
@@ -18,11 +18,10 @@ from app.inbox.service import (
     inbox,
     mark_read,
     post_message,
-    recent_messages,
     start_conversation,
     took_part,
 )
-from app.pages import render, see_other, wants_fragment
+from app.pages import fragment_or_see_other, render, see_other
 from app.tenancy import get_or_404, scoped
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -88,7 +87,7 @@ def show(conversation_id: int):
     mark_read(current_user, conversation)
     db.session.commit()
     live.badges(current_user)
-    return render("inbox/show.html", **_thread(conversation, wrote, ReplyForm()))
+    return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
 @bp.get("/<int:conversation_id>/messages")
@@ -98,7 +97,8 @@ def messages(conversation_id: int):
     conversation, wrote = conversation_or_404(conversation_id)
     mark_read(current_user, conversation)
     db.session.commit()
-    return render("inbox/show.html", "inbox/_messages.html", **_thread(conversation, wrote, ReplyForm()))
+    return render("inbox/show.html", "inbox/_messages.html",
+                  **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
 @bp.post("/<int:conversation_id>")
@@ -109,7 +109,8 @@ def reply(conversation_id: int):
         abort(403)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return render("inbox/show.html", "inbox/_reply_area.html", status=422, **_thread(conversation, wrote, form))
+        return render("inbox/show.html", "inbox/_reply_area.html", status=422,
+                      **thread_page(conversation, current_user, form, wrote))
     post_message(conversation, current_user, form.body.data, form.request_key.data)
     db.session.commit()
     return _answer(conversation, wrote)
@@ -126,21 +127,12 @@ def close(conversation_id: int):
     return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
 
 
-def _thread(conversation: Conversation, wrote: bool, form: ReplyForm) -> dict:
-    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
-            "viewer": current_user, "may_reply": may_reply(current_user, conversation, wrote),
-            "may_close": may_close(current_user, conversation, wrote), "button_form": ButtonForm(),
-            "live_topics": [f"conversation-{conversation.id}"]}
-
-
 def _answer(conversation: Conversation, wrote: bool, notice: str | None = None):
     """After a post: for htmx the fresh reply area (messages arrive with it, out of band); else back to the page."""
-    if wants_fragment():
-        return render("inbox/show.html", "inbox/_reply_area.html", notice=notice, refresh=True,
-                      **_thread(conversation, wrote, ReplyForm(formdata=None)))
-    if notice:
-        flash(notice)
-    return see_other(url_for("inbox.show", conversation_id=conversation.id))
+    return fragment_or_see_other(
+        "inbox/show.html", "inbox/_reply_area.html", url_for("inbox.show", conversation_id=conversation.id),
+        lambda: {"refresh": True, **thread_page(conversation, current_user, ReplyForm(formdata=None), wrote)},
+        notice=notice)
 
 
 @bp.app_template_global()
@@ -159,6 +151,7 @@ def client_conversations_panel(client) -> dict:
 
 
 bp.add_app_template_global(conversation_title)
+bp.add_app_template_global(conversation_url)
 bp.add_app_template_global(sender_label)
 bp.add_app_template_global(members_line)
 

@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
     from app.clients.views import bp as clients
+    from app.documents.portal import bp as portal_documents
     from app.documents.tus import bp as document_uploads
     from app.documents.views import bp as documents
     from app.errors import bp as errors
@@ -77,7 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.settings.views import bp as settings
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
-                      appointments, portal_appointments, forms, portal_forms, activity, documents, document_uploads):
+                      appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
+                      document_uploads):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -73,6 +73,14 @@ def own_or_404(model, object_id: int):
     return _one_or_404(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
 
 
+def repeat_of(model, workspace_id: int, request_key: str | None):
+    """What a form post with this request key already made (a double click, a retry), or None: the first post
+    is the answer to every repeat."""
+    if not request_key:
+        return None
+    return db.session.scalar(select(model).where(model.workspace_id == workspace_id, model.request_key == request_key))
+
+
 def _one_or_404(query):
     found = db.session.scalar(query)
     if found is None:

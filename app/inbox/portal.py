@@ -58,9 +58,7 @@ def new():
 @bp.get("/<int:conversation_id>")
 @client_required
 def show(conversation_id: int):
-    conversation = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation = _read(conversation_id)
     live.badges(current_user)
     return render("inbox/portal_show.html", **thread_page(conversation, current_user, ReplyForm()))
 
@@ -69,9 +67,7 @@ def show(conversation_id: int):
 @client_required
 def messages(conversation_id: int):
     """The message list alone: what the page polls when its live socket is down."""
-    conversation = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation = _read(conversation_id)
     return render("inbox/portal_show.html", "inbox/_messages.html",
                   **thread_page(conversation, current_user, ReplyForm()))
 
@@ -94,3 +90,11 @@ def reply(conversation_id: int):
         "inbox/portal_show.html", "inbox/_reply_area.html",
         url_for("portal_messages.show", conversation_id=conversation.id),
         lambda: {"refresh": True, **thread_page(conversation, current_user, ReplyForm(formdata=None))})
+
+
+def _read(conversation_id: int) -> Conversation:
+    """The client's conversation, read up to now."""
+    conversation = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return conversation

@@ -83,9 +83,7 @@ def new_group():
 @bp.get("/<int:conversation_id>")
 @staff_required
 def show(conversation_id: int):
-    conversation, wrote = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation, wrote = _read(conversation_id)
     live.badges(current_user)
     return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
 
@@ -94,9 +92,7 @@ def show(conversation_id: int):
 @staff_required
 def messages(conversation_id: int):
     """The message list alone: what the page polls when its live socket is down."""
-    conversation, wrote = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation, wrote = _read(conversation_id)
     return render("inbox/show.html", "inbox/_messages.html",
                   **thread_page(conversation, current_user, ReplyForm(), wrote))
 
@@ -125,6 +121,14 @@ def close(conversation_id: int):
     close_by_hand(conversation, current_user)
     db.session.commit()
     return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
+
+
+def _read(conversation_id: int) -> tuple[Conversation, bool]:
+    """The conversation (as conversation_or_404 gives it), read up to now by the signed-in staff member."""
+    conversation, wrote = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return conversation, wrote
 
 
 def _answer(conversation: Conversation, wrote: bool, notice: str | None = None):

@@ -86,13 +86,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
     from app.clients.views import bp as clients
+    from app.documents.portal import bp as portal_documents
     from app.documents.tus import bp as document_uploads
     from app.documents.views import bp as documents
     from app.errors import bp as errors
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
     from app.health import bp as health
-    from app.inbox.portal_views import bp as messages
+    from app.inbox.portal import bp as portal_messages
     from app.inbox.socket import bp as live
     from app.inbox.socket import sock
     from app.inbox.views import bp as inbox
@@ -100,8 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.views import bp as portal
     from app.settings.views import bp as settings
 
-    for blueprint in (errors, health, auth, clients, portal, settings, inbox, messages, account, live,
-                      appointments, portal_appointments, forms, portal_forms, activity, documents, document_uploads):
+    for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
+                      appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
+                      document_uploads):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

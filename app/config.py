@@ -33,10 +33,10 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
         "PORCH_STORAGE_DIR": environ.get("PORCH_STORAGE_DIR") or str(instance_path / "documents"),
-        "PORCH_DOCUMENT_MAX_BYTES": megabytes(environ.get("PORCH_DOCUMENT_MAX_MB", "25")),
-        "PORCH_VIDEO_MAX_BYTES": megabytes(environ.get("PORCH_VIDEO_MAX_MB", "200")),
-        "PORCH_PLAIN_UPLOAD_MAX_BYTES": megabytes(environ.get("PORCH_PLAIN_UPLOAD_MAX_MB", "25")),
-        "PORCH_CLIENT_QUOTA_BYTES": megabytes(environ.get("PORCH_CLIENT_QUOTA_MB", "1000")),
+        "PORCH_DOCUMENT_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_DOCUMENT_MAX_MB", "25")),
+        "PORCH_VIDEO_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_VIDEO_MAX_MB", "200")),
+        "PORCH_PLAIN_UPLOAD_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_PLAIN_UPLOAD_MAX_MB", "25")),
+        "PORCH_CLIENT_QUOTA_BYTES": bytes_from_megabytes(environ.get("PORCH_CLIENT_QUOTA_MB", "1000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -52,7 +52,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
     return settings
 
 
-def megabytes(value: str) -> int:
+def bytes_from_megabytes(value: str) -> int:
     """A size setting given in MB (decimals allowed), as bytes."""
     return int(float(value) * 1024 * 1024)
 

@@ -1,8 +1,9 @@
 """How a view answers: the whole page, or only the fragment when htmx asks for it."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, flash, make_response, redirect, render_template, request
 
 BROWSER_DROPS = dict.fromkeys(map(ord, "\t\n\r"))
 C0_AND_SPACE = "".join(map(chr, range(0x21)))
@@ -27,6 +28,17 @@ def render(page: str, fragment: str | None = None, /, *, http_status: int = 200,
 def see_other(location: str) -> Response:
     """Post/Redirect/Get: 303 so that neither browsers nor htmx replay the POST."""
     return redirect(location, code=303)
+
+
+def fragment_or_see_other(page: str, fragment: str, location: str, context: Callable[[], dict],
+                          notice: str | None = None) -> Response:
+    """After a POST that changed something: the fresh fragment for htmx (with the notice in it); otherwise
+    the notice as a flash and a 303 back to `location`. `context` is only built when the fragment is sent."""
+    if wants_fragment():
+        return render(page, fragment, notice=notice, **context())
+    if notice:
+        flash(notice)
+    return see_other(location)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -60,15 +60,29 @@ def scoped(model):
 
 def get_or_404(model, object_id: int):
     """The object with this id in the current workspace; 404 otherwise (never confirms it exists elsewhere)."""
-    found = db.session.scalar(scoped(model).where(model.id == object_id))
-    if found is None:
-        abort(404)
-    return found
+    return _one_or_404(scoped(model).where(model.id == object_id))
+
+
+def of_client_or_404(client, model, object_id: int):
+    """The object with this id if it belongs to this client; 404 for another client's (or workspace's)."""
+    return _one_or_404(scoped(model).where(model.id == object_id, model.client_id == client.id))
 
 
 def own_or_404(model, object_id: int):
     """The signed-in client's own object with this id; 404 for anyone else's (and any other workspace's)."""
-    found = db.session.scalar(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
+    return _one_or_404(scoped(model).where(model.id == object_id, model.client_id == current_user.client_id))
+
+
+def repeat_of(model, workspace_id: int, request_key: str | None):
+    """What a form post with this request key already made (a double click, a retry), or None: the first post
+    is the answer to every repeat."""
+    if not request_key:
+        return None
+    return db.session.scalar(select(model).where(model.workspace_id == workspace_id, model.request_key == request_key))
+
+
+def _one_or_404(query):
+    found = db.session.scalar(query)
     if found is None:
         abort(404)
     return found

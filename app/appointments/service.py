@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.clients.models import Client
 from app.db import db
 from app.queue import enqueue_at
+from app.tenancy import repeat_of
 
 REMINDER_LEAD = timedelta(hours=24)
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
@@ -46,11 +47,9 @@ class Details:
 
 def book_appointment(client: Client, booked_by: User, details: Details, request_key: str | None) -> Appointment:
     """Add an appointment and its reminder; a repeat of the same form (same request key) returns the first one."""
-    if request_key:
-        repeat = db.session.scalar(select(Appointment).where(
-            Appointment.workspace_id == client.workspace_id, Appointment.request_key == request_key))
-        if repeat is not None:
-            return repeat
+    repeat = repeat_of(Appointment, client.workspace_id, request_key)
+    if repeat is not None:
+        return repeat
     now = clock.now()
     appointment = Appointment(workspace_id=client.workspace_id, client_id=client.id, request_key=request_key,
                               created_at=now, updated_at=now, sequence=0)

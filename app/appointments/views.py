@@ -18,13 +18,13 @@ from app.appointments.service import (
     local_start,
 )
 from app.auth.access import staff_required
+from app.clients.access import client_or_404
 from app.clients.models import Client
 from app.clients.service import staff_of
-from app.clients.views import client_or_404
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.pages import render, see_other
-from app.tenancy import get_or_404
+from app.tenancy import of_client_or_404
 
 bp = Blueprint("appointments", __name__, url_prefix="/clients/<int:client_id>/appointments")
 
@@ -35,13 +35,6 @@ def client_appointments_panel(client: Client) -> dict:
     upcoming, past = appointments_of(client.id)
     return {"upcoming": upcoming, "past": past[:5], "button_form": ButtonForm(),
             "may_book": may_book(current_user, client)}
-
-
-def _appointment_or_404(client: Client, appointment_id: int) -> Appointment:
-    appointment = get_or_404(Appointment, appointment_id)
-    if appointment.client_id != client.id:
-        abort(404)
-    return appointment
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -65,7 +58,7 @@ def new(client_id: int):
 @staff_required
 def edit(client_id: int, appointment_id: int):
     client = client_or_404(client_id)
-    appointment = _appointment_or_404(client, appointment_id)
+    appointment = of_client_or_404(client, Appointment, appointment_id)
     if not may_change(current_user, client, appointment):
         abort(409 if appointment.cancelled_at else 403)
     local = appointment.starts_at.astimezone(ZoneInfo(current_user.time_zone))
@@ -86,7 +79,7 @@ def edit(client_id: int, appointment_id: int):
 @staff_required
 def cancel(client_id: int, appointment_id: int):
     client = client_or_404(client_id)
-    appointment = _appointment_or_404(client, appointment_id)
+    appointment = of_client_or_404(client, Appointment, appointment_id)
     if not may_book(current_user, client):
         abort(403)
     cancel_appointment(appointment)

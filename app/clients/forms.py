@@ -6,6 +6,7 @@ from wtforms import DateField, EmailField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import clock
 from app.form_base import OnceForm, options, stripped
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -41,7 +42,7 @@ class ClientForm(OnceForm):
     care_team = CheckboxesField("Assigned staff", coerce=int, validate_choice=True)
 
     def validate_date_of_birth(self, field):
-        if field.data and not (EARLIEST_BIRTH_DATE <= field.data <= date.today()):
+        if field.data and not (EARLIEST_BIRTH_DATE <= field.data <= clock.now().date()):
             raise ValidationError("Enter a date of birth in the past.")
 
 

@@ -15,6 +15,7 @@ from app.auth.tokens import digest
 from app.clients.models import Client, PortalInvite
 from app.db import db
 from app.queue import enqueue
+from app.tenancy import repeat_of
 
 INVITE_TTL = timedelta(days=7)
 
@@ -23,11 +24,9 @@ def send_portal_invite(client: Client, sent_by: User | None, request_key: str | 
     """Record an invite and hand its e-mail to a job. Any earlier link stops working."""
     from jobs.invites import send_invite_email
 
-    if request_key:
-        repeat = db.session.scalar(select(PortalInvite).where(
-            PortalInvite.workspace_id == client.workspace_id, PortalInvite.request_key == request_key))
-        if repeat is not None:
-            return repeat
+    repeat = repeat_of(PortalInvite, client.workspace_id, request_key)
+    if repeat is not None:
+        return repeat
     now = clock.now()
     revoke_open_invites(client, now)
     invite = PortalInvite(workspace_id=client.workspace_id, client_id=client.id, email=client.email,

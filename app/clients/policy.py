@@ -3,14 +3,13 @@
 from sqlalchemy import Select
 
 from app.auth.models import User
+from app.auth.policy import is_practice_admin
 from app.clients.models import Client, care_team
 from app.tenancy import scoped
 
-WHOLE_PRACTICE_ROLES = ("owner", "admin")
-
 
 def sees_every_client(user: User) -> bool:
-    return user.is_staff and user.role in WHOLE_PRACTICE_ROLES
+    return is_practice_admin(user)
 
 
 def visible_clients(user: User) -> Select:

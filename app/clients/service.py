@@ -11,7 +11,7 @@ from app.clients.invites import send_portal_invite
 from app.clients.models import Client
 from app.db import contains, db
 from app.forms.service import send_intake_form
-from app.tenancy import Workspace
+from app.tenancy import Workspace, repeat_of
 
 SEARCH_MAX = 100
 
@@ -39,7 +39,7 @@ def create_client(workspace: Workspace, created_by: User, *, first_name: str, la
                   phone: str | None, date_of_birth, time_zone: str, care_team_ids: list[int],
                   request_key: str) -> Client:
     """Add a client record; a repeat of the same form (same request key) returns the first record."""
-    repeat = _client_by_request_key(workspace.id, request_key)
+    repeat = repeat_of(Client, workspace.id, request_key)
     if repeat is not None:
         return repeat
     email = normalise_email(email) if email else None
@@ -56,7 +56,7 @@ def create_client(workspace: Workspace, created_by: User, *, first_name: str, la
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        repeat = _client_by_request_key(workspace.id, request_key)
+        repeat = repeat_of(Client, workspace.id, request_key)
         if repeat is not None:
             return repeat
         raise EmailInUse(email) from error
@@ -65,8 +65,3 @@ def create_client(workspace: Workspace, created_by: User, *, first_name: str, la
         send_portal_invite(client, sent_by=created_by)
     send_intake_form(client, sent_by=created_by)
     return client
-
-
-def _client_by_request_key(workspace_id: int, request_key: str) -> Client | None:
-    return db.session.scalar(select(Client).where(Client.workspace_id == workspace_id,
-                                                  Client.request_key == request_key))

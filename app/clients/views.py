@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_login import current_user
 
 from app.audit.trail import record
 from app.auth.access import staff_required
+from app.clients.access import client_or_404
 from app.clients.forms import ClientForm, SendInviteForm
 from app.clients.invites import (
     disable_portal,
@@ -16,17 +17,9 @@ from app.clients.policy import visible_clients
 from app.clients.service import EmailInUse, create_client, find_clients, staff_of
 from app.db import db
 from app.form_base import ButtonForm, options
-from app.pages import render, see_other, wants_fragment
+from app.pages import fragment_or_see_other, render, see_other
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
-
-
-def client_or_404(client_id: int) -> Client:
-    """The client with this id, if the signed-in staff member may see them; 404 otherwise."""
-    client = db.session.scalar(visible_clients(current_user).where(Client.id == client_id))
-    if client is None:
-        abort(404)
-    return client
 
 
 @bp.get("")
@@ -118,8 +111,9 @@ def _portal_context(client: Client, **extra) -> dict:
 
 def _portal_answer(client: Client, notice: str | None = None, error: str | None = None):
     """After a portal action: the fresh portal panel (or page, with an error), else back to the record."""
-    if error or wants_fragment():
-        return render("clients/show.html", "clients/_portal.html", http_status=422 if error else 200,
-                      **_portal_context(client, notice=notice, error=error))
-    flash(notice)
-    return see_other(url_for("clients.show", client_id=client.id))
+    if error:
+        return render("clients/show.html", "clients/_portal.html", http_status=422,
+                      **_portal_context(client, error=error))
+    return fragment_or_see_other("clients/show.html", "clients/_portal.html",
+                                 url_for("clients.show", client_id=client.id), lambda: _portal_context(client),
+                                 notice=notice)

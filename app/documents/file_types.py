@@ -6,22 +6,31 @@ empty or cut short (422).
 
 import struct
 from collections.abc import Callable
+from typing import NamedTuple
 
 import filetype
 from flask import current_app
 
+
+class FileType(NamedTuple):
+    name: str  # as the upload page names it
+    extension: str  # what a downloaded copy's name ends with
+    inline: bool  # shown in the browser when opened; otherwise always downloaded
+
+
 ACCEPTED = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/heic": "HEIC",
-    "image/webp": "WebP",
-    "video/mp4": "MP4",
-    "video/quicktime": "MOV",
-    "video/webm": "WebM",
-    "text/plain": "plain text",
+    "application/pdf": FileType("PDF", ".pdf", inline=False),
+    "image/jpeg": FileType("JPEG", ".jpg", inline=True),
+    "image/png": FileType("PNG", ".png", inline=True),
+    "image/heic": FileType("HEIC", ".heic", inline=False),
+    "image/webp": FileType("WebP", ".webp", inline=True),
+    "video/mp4": FileType("MP4", ".mp4", inline=True),
+    "video/quicktime": FileType("MOV", ".mov", inline=True),
+    "video/webm": FileType("WebM", ".webm", inline=True),
+    "text/plain": FileType("plain text", ".txt", inline=True),
 }
-ACCEPTED_NAMES = "PDF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text"
+_NAMES = [kind.name for kind in ACCEPTED.values()]
+ACCEPTED_NAMES = ", ".join(_NAMES[:-1]) + " or " + _NAMES[-1]
 SNIFF_SIZE = 4096
 TEXT_CONTROLS = set(range(32)) - {9, 10, 12, 13}
 ReadAt = Callable[[int, int], bytes]
@@ -37,6 +46,12 @@ class Refused(Exception):
 
 def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):,.2f}".rstrip("0").rstrip(".") + " MB"
+
+
+def bare_file_name(name: str | None) -> str:
+    """A file's name as a device gave it, without its folders or any control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in name if c.isprintable())
 
 
 def document_limit() -> int:

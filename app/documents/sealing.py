@@ -210,3 +210,50 @@ class SealedFile:
 
     def read_at(self, offset: int, size: int) -> bytes:
         return b"".join(self.chunks(offset, offset + size))
+
+
+class SealedReader:
+    """The plaintext of a sealed file as a read-only, seekable file: each read decrypts only the record(s) it
+    covers, so serving any byte range holds one record in memory whatever the file's size."""
+
+    def __init__(self, sealed: SealedFile):
+        self.sealed = sealed
+        records = sealed.records()
+        self._starts = [r[0] for r in records]
+        self.size = records[-1][0] + records[-1][3] - TAG_SIZE if records else 0
+        self.position = 0
+        self._record: tuple[int, bytes] = (0, b"")  # the last record opened: its plain offset, its plaintext
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = max(base + offset, 0)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        end = self.size if size is None or size < 0 else min(self.position + size, self.size)
+        parts = []
+        while self.position < end:
+            plain, data = self._record_at(self.position)
+            piece = data[self.position - plain: end - plain]
+            parts.append(piece)
+            self.position += len(piece)
+        return b"".join(parts)
+
+    def _record_at(self, offset: int) -> tuple[int, bytes]:
+        plain, data = self._record
+        if not plain <= offset < plain + len(data):
+            plain, index, position, length, last = self.sealed.records()[bisect.bisect_right(self._starts, offset) - 1]
+            self._record = plain, self.sealed._open(index, position, length, last)
+        return self._record
+
+    def close(self) -> None:
+        self.sealed.file.close()

@@ -24,6 +24,7 @@ from app.db import db
 from app.documents.file_types import (
     SNIFF_SIZE,
     Refused,
+    bare_file_name,
     check_complete,
     check_type_and_size,
     largest_limit,
@@ -33,6 +34,7 @@ from app.documents.models import Document, DocumentNotice, DocumentUpload
 from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream
 from app.documents.storage import storage
 from app.queue import enqueue
+from app.tenancy import repeat_of
 
 UPLOAD_TTL = timedelta(hours=24)
 WRITE_LEASE = timedelta(seconds=30)
@@ -124,8 +126,7 @@ def share_document(client: Client, shared_by: User, *, title: str, kind: str, re
                    note: str | None = None) -> Document:
     """Share a file (already sealed in storage) or a note with the client; a repeat of the same form returns
     the first document. The client is e-mailed (without health data) if they have a portal account."""
-    repeat = db.session.scalar(select(Document).where(Document.workspace_id == client.workspace_id,
-                                                      Document.request_key == request_key))
+    repeat = repeat_of(Document, client.workspace_id, request_key)
     if repeat is not None:
         return repeat
     if upload is not None:
@@ -208,9 +209,7 @@ def _client_document(client: Client, uploaded_by: User, file_name: str, content_
 
 def clean_file_name(name: str | None) -> str:
     """The name as the client's device gave it, without folders or control characters, for showing."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()
-    return name[:200] or "upload"
+    return bare_file_name(name).strip()[:200] or "upload"
 
 
 # --- a client's resumable upload (tus) -----------------------------------------------------------

@@ -2,19 +2,17 @@
 
 import json
 
-from sqlalchemy import select
-
 from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.db import db
 from app.forms.forms import QuestionForm, option_lines
 from app.forms.models import FormQuestion, FormTemplate
+from app.tenancy import repeat_of
 
 
 def create_template(workspace_id: int, created_by: User, title: str, request_key: str) -> FormTemplate:
-    repeat = db.session.scalar(select(FormTemplate).where(FormTemplate.workspace_id == workspace_id,
-                                                          FormTemplate.request_key == request_key))
+    repeat = repeat_of(FormTemplate, workspace_id, request_key)
     if repeat is not None:
         return repeat
     template = FormTemplate(workspace_id=workspace_id, title=title, created_by_user_id=created_by.id,

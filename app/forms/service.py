@@ -17,6 +17,7 @@ from app.forms import answers as kinds
 from app.forms.models import FormAnswer, FormNotice, FormRequest, FormSchedule, FormTemplate, IntakeSetting
 from app.forms.questionnaires import QUESTIONNAIRES, Score, score
 from app.queue import enqueue
+from app.tenancy import repeat_of
 
 BUILTIN = "builtin:"
 CUSTOM = "template:"
@@ -104,11 +105,9 @@ def send_form(client: Client, sent_by: User | None, template_key: str, *, every_
               request_key: str | None = None, sent_as: str = "staff") -> FormRequest:
     """Send a form now; with every_days, also again every that many days until stopped. A repeat of the same
     request key returns the first form."""
-    if request_key:
-        repeat = db.session.scalar(select(FormRequest).where(
-            FormRequest.workspace_id == client.workspace_id, FormRequest.request_key == request_key))
-        if repeat is not None:
-            return repeat
+    repeat = repeat_of(FormRequest, client.workspace_id, request_key)
+    if repeat is not None:
+        return repeat
     title, questions = template_contents(client.workspace_id, template_key)
     now = clock.now()
     schedule = None

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.audit.trail import record
 from app.auth.access import staff_required
+from app.clients.access import client_or_404
 from app.clients.models import Client
-from app.clients.views import client_or_404
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.forms import answers as kinds
@@ -28,7 +28,7 @@ from app.forms.service import (
     template_choices,
 )
 from app.pages import render, see_other
-from app.tenancy import get_or_404, scoped
+from app.tenancy import get_or_404, of_client_or_404, scoped
 
 bp = Blueprint("forms", __name__)
 
@@ -64,9 +64,7 @@ def send(client_id: int):
 @staff_required
 def stop(client_id: int, schedule_id: int):
     client = client_or_404(client_id)
-    schedule = get_or_404(FormSchedule, schedule_id)
-    if schedule.client_id != client.id:
-        abort(404)
+    schedule = of_client_or_404(client, FormSchedule, schedule_id)
     stop_check_ins(schedule)
     db.session.commit()
     flash(f"{schedule.title} check-ins stopped.")
@@ -77,8 +75,8 @@ def stop(client_id: int, schedule_id: int):
 @staff_required
 def response(client_id: int, form_id: int):
     client = client_or_404(client_id)
-    sent = get_or_404(FormRequest, form_id)
-    if sent.client_id != client.id or not may_read_responses(current_user, client):
+    sent = of_client_or_404(client, FormRequest, form_id)
+    if not may_read_responses(current_user, client):
         abort(404)
     answers = answers_of(sent) if sent.submitted_at else {}
     record("form_response.viewed", workspace_id=client.workspace_id, client_id=client.id)

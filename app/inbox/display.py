@@ -1,7 +1,30 @@
-"""How conversations and senders are named, for whoever is looking: clients see other clients' first names only."""
+"""How conversations are shown, for whoever is looking: clients see other clients' first names only.
+
+Staff (the inbox) and clients (the portal's Messages) see a conversation through the same fragments; these
+say what differs by viewer.
+"""
+
+from flask import url_for
 
 from app.auth.models import User
+from app.form_base import ButtonForm
+from app.inbox.forms import ReplyForm
 from app.inbox.models import Conversation, Message
+from app.inbox.policy import may_close, may_reply
+from app.inbox.service import recent_messages
+
+
+def conversation_url(viewer: User, conversation: Conversation, view: str = "show") -> str:
+    """The viewer's own address for a conversation's view: in the staff inbox, or in the client's portal."""
+    return url_for(f"{'inbox' if viewer.is_staff else 'portal_messages'}.{view}", conversation_id=conversation.id)
+
+
+def thread_page(conversation: Conversation, viewer: User, form: ReplyForm, wrote: bool = False) -> dict:
+    """What a conversation's page and its fragments need; `wrote`: the staff member took part in it."""
+    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
+            "viewer": viewer, "may_reply": may_reply(viewer, conversation, wrote),
+            "may_close": may_close(viewer, conversation, wrote), "button_form": ButtonForm(),
+            "live_topics": [f"conversation-{conversation.id}"]}
 
 
 def conversation_title(conversation: Conversation, viewer: User) -> str:

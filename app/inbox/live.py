@@ -53,13 +53,13 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
     db.session.flush()
     with _rendering():
         for viewer in audience(conversation):
-            side, lists = ("staff", "inbox") if viewer.is_staff else ("client", "messages")
+            lists = "inbox" if viewer.is_staff else "messages"
             context = {"viewer": viewer, "conversation": conversation, "message": message, "live": True,
                        "state_changed": state_changed, "unread": unread_in(viewer, conversation),
                        "form": ReplyForm(meta={"csrf": False}, formdata=None)}
             publish(f"user:{viewer.id}:conversation-{conversation.id}",
-                    render_template(f"inbox/live/{side}_conversation.html", **context))
-            publish(f"user:{viewer.id}:{lists}", render_template(f"inbox/live/{side}_row.html", **context))
+                    render_template("inbox/live/conversation.html", **context))
+            publish(f"user:{viewer.id}:{lists}", render_template("inbox/live/row.html", **context))
             badges(viewer)
             if viewer.is_client:
                 count, senders = unread_for_client(viewer.client_id)

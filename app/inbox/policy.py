@@ -12,6 +12,7 @@ A closed conversation takes no client reply in any mode; staff writing in it ope
 from datetime import timedelta
 
 from app.auth.models import User
+from app.auth.policy import is_practice_admin
 from app.clients.models import Client
 from app.clients.policy import sees_every_client
 from app.inbox.models import Conversation
@@ -91,4 +92,4 @@ def may_close(user: User, conversation: Conversation, took_part: bool = False) -
 
 
 def may_change_mode(user: User) -> bool:
-    return user.is_staff and user.role in ("owner", "admin")
+    return is_practice_admin(user)

@@ -15,7 +15,7 @@ from app.inbox import live
 from app.inbox.models import Conversation, ConversationClient, Message, MessageNotification, StaffReading
 from app.inbox.policy import MODES, QUIET_CLOSE_AFTER, REPLY_ONLY, closes_when_quiet
 from app.queue import enqueue_at
-from app.tenancy import Workspace
+from app.tenancy import Workspace, repeat_of
 
 MESSAGE_MAX = 5000
 NOTIFY_AT_MOST_EVERY = timedelta(minutes=15)
@@ -31,7 +31,7 @@ def took_part(user: User, conversation: Conversation) -> bool:
 def start_conversation(sender: User, clients: list[Client], body: str, request_key: str,
                        title: str | None = None, staff: User | None = None) -> Conversation:
     """A new conversation with its first message; the same request key again returns the first one."""
-    repeat = _message_by_request_key(sender.workspace_id, request_key)
+    repeat = repeat_of(Message, sender.workspace_id, request_key)
     if repeat is not None:
         return db.session.get(Conversation, repeat.conversation_id)
     conversation = Conversation(
@@ -47,7 +47,7 @@ def start_conversation(sender: User, clients: list[Client], body: str, request_k
 
 def post_message(conversation: Conversation, sender: User, body: str, request_key: str) -> Message:
     """Add a message. Staff writing reopens a closed conversation and, in Reply-only mode, sets its quiet close."""
-    repeat = _message_by_request_key(sender.workspace_id, request_key)
+    repeat = repeat_of(Message, sender.workspace_id, request_key)
     if repeat is not None:
         return repeat
     now = clock.now()
@@ -58,7 +58,7 @@ def post_message(conversation: Conversation, sender: User, body: str, request_ke
         db.session.flush()
     except IntegrityError:
         db.session.rollback()  # the same send, racing: the one that was saved is the answer
-        repeat = _message_by_request_key(sender.workspace_id, request_key)
+        repeat = repeat_of(Message, sender.workspace_id, request_key)
         if repeat is None:
             raise
         return repeat
@@ -249,8 +249,3 @@ def recent_messages(conversation: Conversation) -> list[Message]:
     newest = db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
                                 .order_by(Message.created_at.desc(), Message.id.desc()).limit(RECENT_MESSAGES))
     return list(reversed(list(newest)))
-
-
-def _message_by_request_key(workspace_id: int, request_key: str) -> Message | None:
-    return db.session.scalar(select(Message).where(Message.workspace_id == workspace_id,
-                                                   Message.request_key == request_key))

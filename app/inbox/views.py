@@ -1,14 +1,14 @@
 """The practitioner's inbox: conversations, + Compose, Create group, reading, replying, closing."""
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from app.auth.access import staff_required
 from app.clients.models import Client
 from app.db import db
-from app.form_base import ButtonForm, options
+from app.form_base import options
 from app.inbox import live
-from app.inbox.display import conversation_title, members_line, sender_label
+from app.inbox.display import conversation_title, conversation_url, members_line, sender_label, thread_page
 from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
 from app.inbox.models import Conversation
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
@@ -18,11 +18,10 @@ from app.inbox.service import (
     inbox,
     mark_read,
     post_message,
-    recent_messages,
     start_conversation,
     took_part,
 )
-from app.pages import render, see_other, wants_fragment
+from app.pages import fragment_or_see_other, render, see_other
 from app.tenancy import get_or_404, scoped
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -51,7 +50,7 @@ def index():
     status = status if status in STATUSES else "open"
     q = request.args.get("q", "")[:100]
     return render("inbox/index.html", "inbox/_conversation_list.html", rows=inbox(current_user, status, q),
-                  status=status, q=q, viewer=current_user, live_topics=["inbox"])
+                  http_status=status, q=q, viewer=current_user, live_topics=["inbox"])
 
 
 @bp.route("/compose", methods=["GET", "POST"])
@@ -84,21 +83,18 @@ def new_group():
 @bp.get("/<int:conversation_id>")
 @staff_required
 def show(conversation_id: int):
-    conversation, wrote = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation, wrote = _read(conversation_id)
     live.badges(current_user)
-    return render("inbox/show.html", **_thread(conversation, wrote, ReplyForm()))
+    return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
 @bp.get("/<int:conversation_id>/messages")
 @staff_required
 def messages(conversation_id: int):
     """The message list alone: what the page polls when its live socket is down."""
-    conversation, wrote = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
-    return render("inbox/show.html", "inbox/_messages.html", **_thread(conversation, wrote, ReplyForm()))
+    conversation, wrote = _read(conversation_id)
+    return render("inbox/show.html", "inbox/_messages.html",
+                  **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
 @bp.post("/<int:conversation_id>")
@@ -110,7 +106,7 @@ def reply(conversation_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         return render("inbox/show.html", "inbox/_reply_area.html", http_status=422,
-                      **_thread(conversation, wrote, form))
+                      **thread_page(conversation, current_user, form, wrote))
     post_message(conversation, current_user, form.body.data, form.request_key.data)
     db.session.commit()
     return _answer(conversation, wrote)
@@ -127,21 +123,20 @@ def close(conversation_id: int):
     return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
 
 
-def _thread(conversation: Conversation, wrote: bool, form: ReplyForm) -> dict:
-    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
-            "viewer": current_user, "may_reply": may_reply(current_user, conversation, wrote),
-            "may_close": may_close(current_user, conversation, wrote), "button_form": ButtonForm(),
-            "live_topics": [f"conversation-{conversation.id}"]}
+def _read(conversation_id: int) -> tuple[Conversation, bool]:
+    """The conversation (as conversation_or_404 gives it), read up to now by the signed-in staff member."""
+    conversation, wrote = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return conversation, wrote
 
 
 def _answer(conversation: Conversation, wrote: bool, notice: str | None = None):
     """After a post: for htmx the fresh reply area (messages arrive with it, out of band); else back to the page."""
-    if wants_fragment():
-        return render("inbox/show.html", "inbox/_reply_area.html", notice=notice, refresh=True,
-                      **_thread(conversation, wrote, ReplyForm(formdata=None)))
-    if notice:
-        flash(notice)
-    return see_other(url_for("inbox.show", conversation_id=conversation.id))
+    return fragment_or_see_other(
+        "inbox/show.html", "inbox/_reply_area.html", url_for("inbox.show", conversation_id=conversation.id),
+        lambda: {"refresh": True, **thread_page(conversation, current_user, ReplyForm(formdata=None), wrote)},
+        notice=notice)
 
 
 @bp.app_template_global()
@@ -160,6 +155,7 @@ def client_conversations_panel(client) -> dict:
 
 
 bp.add_app_template_global(conversation_title)
+bp.add_app_template_global(conversation_url)
 bp.add_app_template_global(sender_label)
 bp.add_app_template_global(members_line)
 

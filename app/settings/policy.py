@@ -1,7 +1,6 @@
 from app.auth.models import User
-
-SETTINGS_ROLES = ("owner", "admin")
+from app.auth.policy import is_practice_admin
 
 
 def may_change_workspace_settings(user: User) -> bool:
-    return user.is_staff and user.role in SETTINGS_ROLES
+    return is_practice_admin(user)

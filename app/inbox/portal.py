@@ -9,14 +9,15 @@ from app.auth.models import User
 from app.db import db
 from app.form_base import options
 from app.inbox import live
+from app.inbox.display import thread_page
 from app.inbox.forms import NewConversationForm, ReplyForm
 from app.inbox.models import Conversation
 from app.inbox.policy import may_reply, may_see_conversation, may_start_conversation, staff_a_client_may_write_to
-from app.inbox.service import conversations_of, mark_read, post_message, recent_messages, start_conversation
-from app.pages import render, see_other, wants_fragment
+from app.inbox.service import conversations_of, mark_read, post_message, start_conversation
+from app.pages import fragment_or_see_other, render, see_other
 from app.tenancy import get_or_404
 
-bp = Blueprint("messages", __name__, url_prefix="/portal/messages")
+bp = Blueprint("portal_messages", __name__, url_prefix="/portal/messages")
 
 
 def conversation_or_404(conversation_id: int) -> Conversation:
@@ -29,7 +30,7 @@ def conversation_or_404(conversation_id: int) -> Conversation:
 @bp.get("")
 @client_required
 def index():
-    return render("messages/index.html", "messages/_conversation_list.html",
+    return render("inbox/portal_index.html", "inbox/_conversation_list.html",
                   rows=conversations_of(current_user.client), may_start=may_start_conversation(current_user),
                   viewer=current_user, live_topics=["messages"])
 
@@ -50,28 +51,25 @@ def new():
         conversation = start_conversation(current_user, [current_user.client], form.body.data,
                                           form.request_key.data, staff=to)
         db.session.commit()
-        return see_other(url_for("messages.show", conversation_id=conversation.id))
-    return render("messages/new.html", form=form, http_status=422 if form.is_submitted() else 200)
+        return see_other(url_for("portal_messages.show", conversation_id=conversation.id))
+    return render("inbox/portal_new.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/<int:conversation_id>")
 @client_required
 def show(conversation_id: int):
-    conversation = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
+    conversation = _read(conversation_id)
     live.badges(current_user)
-    return render("messages/show.html", **_thread(conversation, ReplyForm()))
+    return render("inbox/portal_show.html", **thread_page(conversation, current_user, ReplyForm()))
 
 
 @bp.get("/<int:conversation_id>/messages")
 @client_required
 def messages(conversation_id: int):
     """The message list alone: what the page polls when its live socket is down."""
-    conversation = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    db.session.commit()
-    return render("messages/show.html", "inbox/_messages.html", **_thread(conversation, ReplyForm()))
+    conversation = _read(conversation_id)
+    return render("inbox/portal_show.html", "inbox/_messages.html",
+                  **thread_page(conversation, current_user, ReplyForm()))
 
 
 @bp.post("/<int:conversation_id>")
@@ -81,19 +79,22 @@ def reply(conversation_id: int):
     form = ReplyForm()
     if not may_reply(current_user, conversation):
         # Closed: keep what they wrote on the page, so nothing typed is lost.
-        return render("messages/show.html", "messages/_reply_area.html", http_status=403, unsent=form.body.data,
-                      refresh=True, **_thread(conversation, form))
+        return render("inbox/portal_show.html", "inbox/_reply_area.html", http_status=403, unsent=form.body.data,
+                      refresh=True, **thread_page(conversation, current_user, form))
     if not form.validate_on_submit():
-        return render("messages/show.html", "messages/_reply_area.html", http_status=422, **_thread(conversation, form))
+        return render("inbox/portal_show.html", "inbox/_reply_area.html", http_status=422,
+                      **thread_page(conversation, current_user, form))
     post_message(conversation, current_user, form.body.data, form.request_key.data)
     db.session.commit()
-    if wants_fragment():
-        return render("messages/show.html", "messages/_reply_area.html", refresh=True,
-                      **_thread(conversation, ReplyForm(formdata=None)))
-    return see_other(url_for("messages.show", conversation_id=conversation.id))
+    return fragment_or_see_other(
+        "inbox/portal_show.html", "inbox/_reply_area.html",
+        url_for("portal_messages.show", conversation_id=conversation.id),
+        lambda: {"refresh": True, **thread_page(conversation, current_user, ReplyForm(formdata=None))})
 
 
-def _thread(conversation: Conversation, form: ReplyForm) -> dict:
-    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
-            "viewer": current_user, "may_reply": may_reply(current_user, conversation),
-            "live_topics": [f"conversation-{conversation.id}"]}
+def _read(conversation_id: int) -> Conversation:
+    """The client's conversation, read up to now."""
+    conversation = conversation_or_404(conversation_id)
+    mark_read(current_user, conversation)
+    db.session.commit()
+    return conversation

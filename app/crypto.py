@@ -45,6 +45,7 @@ class Rotated:
 
     what: str
     unit: str = "rows"
+    done: str = "re-encrypted"
     rewrapped: int = 0
     current: int = 0
     failed: int = 0
@@ -57,7 +58,7 @@ class Rotated:
             self.problems.append(problem)
 
     def __str__(self) -> str:
-        return (f"{self.what}: {self.rewrapped} {self.unit} re-encrypted, {self.current} already under the newest "
+        return (f"{self.what}: {self.rewrapped} {self.unit} {self.done}, {self.current} already under the newest "
                 f"key, {self.failed} failed")
 
 

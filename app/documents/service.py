@@ -366,14 +366,14 @@ def rewrap_data_keys(batch_size: int = ROTATION_BATCH) -> Iterator[Rotated]:
     A file already under the newest key is left alone, so a run cut short carries on where it stopped.
     Uploads go first: one that finishes meanwhile becomes a document, which the second pass then sees.
     """
-    uploads = Rotated("uploads in progress (stored files)", unit="files")
+    uploads = Rotated("uploads in progress (stored files)", unit="files", done="re-wrapped")
     for batch in _in_batches(select(DocumentUpload.id, DocumentUpload.storage_key), DocumentUpload.id, batch_size):
         for upload_id, key in batch:
             outcome = _rewrap_upload(upload_id, key)
             if outcome is not None:
                 uploads.count(*outcome)
     yield uploads
-    documents = Rotated("documents (stored files)", unit="files")
+    documents = Rotated("documents (stored files)", unit="files", done="re-wrapped")
     for batch in _in_batches(select(Document.id, Document.storage_key), Document.id, batch_size):
         for document_id, key in batch:
             documents.count(*_rewrap_file(key, f"document {document_id}"))

@@ -133,3 +133,29 @@ def test_it_moves_every_encrypted_column_to_the_new_key(practice, as_user, app):
                     opened.add(Fernet(new_key.encode()).decrypt(token.encode()).decode())
     for what in ("group name", "appointment location", "contact note", "message body", "form answer"):
         assert any(HEALTH_DATA[what] in value for value in opened), what
+
+
+def test_it_carries_on_with_the_columns_after_a_run_cut_short(practice, app, monkeypatch):
+    from app import crypto
+
+    for name in ("Eve", "Fay", "Gus"):
+        make_client(practice.workspace, name, "Secret", f"{name.lower()}@example.com").phone = "+1 555 0142"
+    db.session.commit()
+    app.config["PORCH_ENCRYPTION_KEYS"] = [Fernet.generate_key().decode(), *app.config["PORCH_ENCRYPTION_KEYS"]]
+    app.extensions.pop("porch.keyring", None)
+    reencrypt, calls = crypto.reencrypt, []
+
+    def power_cut_at_the_second_row(token):
+        calls.append(token)
+        if len(calls) == 2:
+            raise SystemExit("power cut")
+        return reencrypt(token)
+
+    monkeypatch.setattr(crypto, "reencrypt", power_cut_at_the_second_row)
+    assert CliRunner().invoke(rotate_keys, ["--batch-size", "1"]).exit_code != 0
+    monkeypatch.setattr(crypto, "reencrypt", reencrypt)
+
+    resumed = CliRunner().invoke(rotate_keys, ["--batch-size", "1"], catch_exceptions=False)
+    assert resumed.exit_code == 0, resumed.output
+    assert "clients (phone, birth_date): 2 rows re-encrypted, 2 already under the newest key, 0 failed" \
+        in resumed.output

@@ -1,14 +1,17 @@
 """`flask porch …`: set-up and upkeep commands for operators."""
 
+from itertools import chain
+
 import click
 from cryptography.fernet import Fernet
 from flask.cli import AppGroup
-from sqlalchemy import Text, cast, literal, select
+from sqlalchemy import select
 
 from app import clock
 from app.auth.models import User
 from app.auth.passwords import hash_password, password_problem
-from app.db import EncryptedText, db
+from app.crypto import ROTATION_BATCH, reencrypt_columns
+from app.db import db
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
 from app.tenancy import Workspace
 
@@ -55,22 +58,25 @@ def new_key():
 
 
 @porch.command("rotate-keys")
-def rotate_keys():
-    """Re-encrypt every encrypted column under the first key in PORCH_ENCRYPTION_KEYS."""
-    from app.crypto import reencrypt
+@click.option("--batch-size", default=ROTATION_BATCH, show_default=True, type=click.IntRange(min=1),
+              help="Rows or files handled between two commits.")
+def rotate_keys(batch_size):
+    """Re-encrypt every encrypted column and re-wrap every stored file's key under the first key.
 
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
-        if not columns:
-            continue
-        raw = [c.name for c in columns]
-        key = table.primary_key.columns.values()
-        rows = db.session.execute(select(*key, *[cast(table.c[name], Text) for name in raw])).all()
-        for row in rows:
-            ids = dict(zip([k.name for k in key], row[:len(key)], strict=True))
-            values = {name: reencrypt(token) for name, token in zip(raw, row[len(key):], strict=True) if token}
-            if values:
-                db.session.execute(table.update().where(*[table.c[k] == v for k, v in ids.items()])
-                                   .values(**{n: literal(v, Text) for n, v in values.items()}))
-        click.echo(f"{table.name}: {len(rows)} rows re-encrypted")
-    db.session.commit()
+    Safe to run again: what is already under the first key is left alone, so a run cut short carries on.
+    """
+    from app.documents.service import rewrap_data_keys
+
+    done = []
+    for rotated in chain(reencrypt_columns(batch_size), rewrap_data_keys(batch_size)):
+        click.echo(str(rotated))
+        for problem in rotated.problems:
+            click.echo(f"  {problem}")
+        done.append(rotated)
+    if any(r.failed for r in done):
+        raise click.ClickException(f"{sum(r.failed for r in done)} could not be re-encrypted (listed above); "
+                                   "keep the old key until they are fixed.")
+    if not any(r.rewrapped for r in done):
+        click.echo("Nothing left to do: everything is under the newest key.")
+    else:
+        click.echo("Done: everything is under the newest key; the old key may now be dropped.")

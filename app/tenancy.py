@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import db
+from app.db import EncryptedText, db
 
 DEFAULT_BRAND_COLOUR = "#1f5f8b"
 
@@ -23,7 +23,7 @@ class Workspace(db.Model):
     white_label: Mapped[bool] = mapped_column(Boolean, default=False)
     automate_portal_invites: Mapped[bool] = mapped_column(Boolean, default=False)
     communication_mode: Mapped[str] = mapped_column(String(24), default="reply_only", server_default="reply_only")
-    client_contact_note: Mapped[str | None] = mapped_column(String(300))
+    client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
 
     @property

@@ -23,7 +23,7 @@ class Appointment(db.Model):
     duration_minutes: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))
     join_url: Mapped[str | None] = mapped_column(String(500))
-    location: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(EncryptedText)
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(EncryptedText)

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.fernet import InvalidToken
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.crypto import decrypt, encrypt
+from app.crypto import decrypt, encrypt, is_current, reencrypt
 
 MAGIC = b"PORCHDOC1"
 RECORD_SIZE = 64 * 1024
@@ -41,16 +41,42 @@ def _header() -> tuple[bytes, AESGCM]:
     return MAGIC + _KEY_LENGTH.pack(len(wrapped)) + wrapped, AESGCM(data_key)
 
 
-def _read_header(file: BinaryIO) -> AESGCM:
+def _wrapped_key(file: BinaryIO) -> str:
     start = file.read(len(MAGIC) + _KEY_LENGTH.size)
     if len(start) != len(MAGIC) + _KEY_LENGTH.size or not start.startswith(MAGIC):
         raise Tampered("not a sealed document")
     (length,) = _KEY_LENGTH.unpack(start[len(MAGIC):])
     wrapped = file.read(length)
     try:
-        return AESGCM(base64.b64decode(decrypt(wrapped.decode())))
-    except (InvalidToken, ValueError, UnicodeDecodeError) as error:
+        return wrapped.decode()
+    except UnicodeDecodeError as error:
         raise Tampered("the data key can't be unwrapped with the configured keys") from error
+
+
+def _read_header(file: BinaryIO) -> AESGCM:
+    wrapped = _wrapped_key(file)
+    try:
+        return AESGCM(base64.b64decode(decrypt(wrapped)))
+    except (InvalidToken, ValueError) as error:
+        raise Tampered("the data key can't be unwrapped with the configured keys") from error
+
+
+def rewrapped_header(file: BinaryIO) -> bytes | None:
+    """The file's header with its data key wrapped under the newest key; None when it already is.
+
+    The new header is exactly as long as the old one (a Fernet token's length depends only on what it
+    wraps), so the records, and an upload's byte counts, stay where they are.
+    """
+    wrapped = _wrapped_key(file)
+    if is_current(wrapped):
+        return None
+    try:
+        rewrapped = reencrypt(wrapped).encode()
+    except InvalidToken as error:
+        raise Tampered("the data key can't be unwrapped with the configured keys") from error
+    if len(rewrapped) != len(wrapped):
+        raise Tampered("the data key does not have the length of a wrapped data key")
+    return MAGIC + _KEY_LENGTH.pack(len(rewrapped)) + rewrapped
 
 
 class RecordWriter:

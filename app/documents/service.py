@@ -20,6 +20,7 @@ from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.clients.models import Client
+from app.crypto import ROTATION_BATCH, Rotated
 from app.db import db
 from app.documents.file_types import (
     SNIFF_SIZE,
@@ -31,7 +32,7 @@ from app.documents.file_types import (
     megabytes,
 )
 from app.documents.models import Document, DocumentNotice, DocumentUpload
-from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream
+from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream, Tampered, rewrapped_header
 from app.documents.storage import storage
 from app.queue import enqueue
 from app.tenancy import repeat_of
@@ -354,3 +355,76 @@ def drop_abandoned_uploads() -> int:
         cancel_upload(upload)
     db.session.commit()
     return len(stale)
+
+
+# --- key rotation --------------------------------------------------------------------------------
+
+def rewrap_data_keys(batch_size: int = ROTATION_BATCH) -> Iterator[Rotated]:
+    """Each stored file's data key wrapped again under the newest key; the sealed records stay as they are.
+
+    A file already under the newest key is left alone, so a run cut short carries on where it stopped.
+    Uploads go first: one that finishes meanwhile becomes a document, which the second pass then sees.
+    """
+    uploads = Rotated("uploads in progress (stored files)", unit="files", done="re-wrapped")
+    for batch in _in_batches(select(DocumentUpload.id, DocumentUpload.storage_key), DocumentUpload.id, batch_size):
+        for upload_id, key in batch:
+            outcome = _rewrap_upload(upload_id, key)
+            if outcome is not None:
+                uploads.count(*outcome)
+    yield uploads
+    documents = Rotated("documents (stored files)", unit="files", done="re-wrapped")
+    for batch in _in_batches(select(Document.id, Document.storage_key), Document.id, batch_size):
+        for document_id, key in batch:
+            documents.count(*_rewrap_file(key, f"document {document_id}"))
+    yield documents
+
+
+def _in_batches(query, key, batch_size: int) -> Iterator[list]:
+    after = None
+    while rows := db.session.execute((query if after is None else query.where(key > after))
+                                     .order_by(key).limit(batch_size)).all():
+        yield rows
+        after = rows[-1][0]
+
+
+def _rewrap_file(key: str, what: str) -> tuple[str, str]:
+    store = storage()
+    try:
+        with store.open_for_reading(key) as file:
+            head = rewrapped_header(file)
+    except FileNotFoundError:
+        return "failed", f"{what}: the stored file is missing"
+    except Tampered as error:
+        return "failed", f"{what}: {error}"
+    if head is None:
+        return "current", ""
+    store.replace_head(key, head)
+    return "rewrapped", ""
+
+
+def _rewrap_upload(upload_id: int, key: str) -> tuple[str, str] | None:
+    """An upload still being sent is claimed first, as a PATCH would, so that no part lands in the old file.
+
+    None when the upload is gone meanwhile (cancelled, or finished and so a document now).
+    """
+    claim, now = secrets.token_hex(16), clock.now()
+    taken = db.session.execute(update(DocumentUpload).where(
+        DocumentUpload.id == upload_id,
+        or_(DocumentUpload.claimed_until.is_(None), DocumentUpload.claimed_until < now),
+    ).values(claim_token=claim, claimed_until=now + WRITE_LEASE))
+    db.session.commit()
+    if taken.rowcount != 1:
+        if db.session.get(DocumentUpload, upload_id) is None:
+            return None
+        return "failed", f"upload {upload_id}: a part is being sent right now; run rotate-keys again"
+    try:
+        return _rewrap_file(key, f"upload {upload_id}")
+    finally:
+        released = db.session.execute(update(DocumentUpload).where(
+            DocumentUpload.id == upload_id, DocumentUpload.claim_token == claim,
+        ).values(claim_token=None, claimed_until=None))
+        db.session.commit()
+        cancelled = released.rowcount != 1 and db.session.get(DocumentUpload, upload_id) is None and \
+            db.session.scalar(select(Document.id).where(Document.storage_key == key)) is None
+        if cancelled:
+            storage().delete(key)  # the rewritten copy must not outlive a cancelled upload

@@ -1,15 +1,18 @@
 """Where encrypted document bytes live. Views never touch it: the domain code asks storage() for the store.
 
 The store only ever sees ciphertext (see app.documents.sealing). A local directory is the default; another
-store (e.g. S3-compatible) implements the same five methods.
+store (e.g. S3-compatible) implements the same six methods.
 """
 
 import os
 import secrets
+import shutil
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+
+COPY_BUFFER = 1024 * 1024
 
 
 class Storage(Protocol):
@@ -25,6 +28,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the file; no error if it is already gone."""
+
+    def replace_head(self, key: str, head: bytes) -> None:
+        """Swap the file's first len(head) bytes for `head` all at once: readers see the old file or the new."""
 
 
 class LocalStorage:
@@ -58,6 +64,24 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def replace_head(self, key: str, head: bytes) -> None:
+        """A copy with the new head is written beside the file, flushed to disk, then renamed over it."""
+        path = self._path(key)
+        draft = path.with_name(path.name + ".new")
+        with open(path, "rb") as old, os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                                                "wb") as new:
+            old.seek(len(head))
+            new.write(head)
+            shutil.copyfileobj(old, new, COPY_BUFFER)
+            new.flush()
+            os.fsync(new.fileno())
+        os.replace(draft, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def storage() -> Storage:

@@ -16,7 +16,7 @@ class Conversation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
-    title: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(EncryptedText)  # a group's name can name a condition
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closes_at: Mapped[datetime | None] = mapped_column(index=True)

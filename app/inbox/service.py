@@ -21,6 +21,7 @@ MESSAGE_MAX = 5000
 NOTIFY_AT_MOST_EVERY = timedelta(minutes=15)
 CLOSED_WHEN_QUIET = "quiet"
 CLOSED_BY_STAFF = "by_staff"
+GROUP_NAME_SEARCH_LIMIT = 2000
 
 
 def took_part(user: User, conversation: Conversation) -> bool:
@@ -186,8 +187,7 @@ def _unread_for_staff(staff: User):
 
 def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Conversation, bool]]:
     """(conversation, unread) pairs, unread first, then the most recent."""
-    unread = case((_unread_for_staff(staff), 1), else_=0).label("unread")
-    query = visible_conversations(staff).add_columns(unread)
+    query = visible_conversations(staff)
     if status == "open":
         query = query.where(Conversation.closed_at.is_(None))
     elif status == "closed":
@@ -197,10 +197,26 @@ def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Con
         full_name = Client.first_name + " " + Client.last_name
         by_client = (select(ConversationClient.conversation_id).join(Client, Client.id == ConversationClient.client_id)
                      .where(full_name.ilike(like, escape="\\")))
-        query = query.where(or_(Conversation.id.in_(by_client), Conversation.title.ilike(like, escape="\\")))
-    rows = db.session.execute(query.order_by(desc("unread"), Conversation.last_message_at.desc().nulls_last(),
-                                             Conversation.id.desc()).limit(200)).all()
+        query = query.where(or_(Conversation.id.in_(by_client),
+                                Conversation.id.in_(_named(query, search.strip()[:100]))))
+    unread = case((_unread_for_staff(staff), 1), else_=0).label("unread")
+    rows = db.session.execute(query.add_columns(unread).order_by(
+        desc("unread"), Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()).limit(200)).all()
     return [(conversation, bool(flag)) for conversation, flag in rows]
+
+
+def _named(conversations, search: str) -> list[int]:
+    """Ids of the named ones among `conversations` whose name holds `search`, any case.
+
+    Names are encrypted, so they are matched here after decrypting the staff member's own most recent
+    GROUP_NAME_SEARCH_LIMIT named conversations: a keyed hash could match a whole name only, not a word in it.
+    """
+    named = (conversations.with_only_columns(Conversation.id, Conversation.title)
+             .where(Conversation.title.is_not(None))
+             .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+             .limit(GROUP_NAME_SEARCH_LIMIT))
+    wanted = search.casefold()
+    return [conversation_id for conversation_id, title in db.session.execute(named) if wanted in title.casefold()]
 
 
 def unread_in(viewer: User, conversation: Conversation) -> bool:

@@ -52,6 +52,22 @@ def test_it_answers_every_filter_with_a_200_status_line(practice, chat, as_user)
             assert response.status == "200 OK", (url, htmx, response.status)
 
 
+def test_it_finds_a_group_by_a_word_of_its_encrypted_name(practice, chat, as_user):
+    from app.inbox.service import start_conversation
+
+    ben = make_client(practice.workspace, "Ben", "Okafor", "ben@example.com", care_team=[practice.carlos])
+    start_conversation(practice.carlos, [practice.aisha, ben], "Class moves to 6pm.", key(),
+                       title="Tuesday Mobility class")
+    db.session.commit()
+    carlos = as_user(practice.carlos)
+    found = carlos.get("/inbox?status=all&q=mobility").get_data(as_text=True)
+    assert "Tuesday Mobility class" in found
+    assert "Tuesday Mobility class" not in carlos.get("/inbox?status=all&q=wednesday").get_data(as_text=True)
+    assert "Tuesday Mobility class" not in carlos.get("/inbox?status=closed&q=mobility").get_data(as_text=True)
+    assert "Tuesday Mobility class" not in as_user(practice.priya).get("/inbox?status=all&q=mobility").get_data(
+        as_text=True)
+
+
 def test_it_answers_an_htmx_search_with_the_list_alone(practice, chat, as_user):
     page = as_user(practice.carlos).get("/inbox?q=aisha", htmx=True).get_data(as_text=True)
     assert page.lstrip().startswith('<ul id="conversation-list"')

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app import clock
 from app.auth.models import User
 from app.auth.passwords import hash_password, password_problem
-from app.crypto import ROTATION_BATCH, reencrypt_columns
 from app.db import db
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
+from app.rotation import ROTATION_BATCH, reencrypt_columns
 from app.tenancy import Workspace
 
 porch = AppGroup("porch", help="Porch set-up and upkeep.")

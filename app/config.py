@@ -31,6 +31,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
         "PORCH_MAIL_RETRY_HOURS": float(environ.get("PORCH_MAIL_RETRY_HOURS", "24")),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
+        "PORCH_SWEEPS": "jobs.sweeps.run_sweeps",  # what the embedded job thread runs every SWEEP_INTERVAL
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
         "PORCH_STORAGE_DIR": environ.get("PORCH_STORAGE_DIR") or str(instance_path / "documents"),
         "PORCH_DOCUMENT_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_DOCUMENT_MAX_MB", "25")),

@@ -6,6 +6,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from app.crypto import decrypt, encrypt
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -45,13 +47,9 @@ class EncryptedText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        from app.crypto import encrypt
-
         return None if value is None else encrypt(value)
 
     def process_result_value(self, value, dialect):
-        from app.crypto import decrypt
-
         return None if value is None else decrypt(value)
 
 

@@ -1,20 +1,22 @@
 """Background work. Domain code calls enqueue()/enqueue_at(); the adapter chosen at start-up runs it.
 
-Jobs are handed over only after the current transaction commits, so a job never reads a row
-that is not there yet, and a rolled-back request enqueues nothing. The queue is a nudge for
-promptness: the periodic sweeps in jobs.sweeps redo whatever it drops.
+Jobs are named by their dotted path ("jobs.invites.send_invite_email"), so the features never import
+the jobs that import them back; RQ takes the same names. Jobs are handed over only after the current
+transaction commits, so a job never reads a row that is not there yet, and a rolled-back request
+enqueues nothing. The queue is a nudge for promptness: the periodic sweep (named by the
+PORCH_SWEEPS setting) redoes whatever it drops.
 """
 
 import heapq
 import itertools
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, Retry
+from rq.utils import import_attribute
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -25,19 +27,20 @@ log = logging.getLogger(__name__)
 
 RETRY_INTERVALS = [30, 120, 600, 1800, 3600]
 QUEUE_NAME = "default"
+SWEEP_INTERVAL = timedelta(seconds=60)
 
 
-def enqueue(fn: Callable, *args) -> None:
-    """Run fn(*args) in the background as soon as the current transaction commits."""
-    _pending(db.session()).append((None, fn, args))
+def enqueue(job: str, *args) -> None:
+    """Run the job named `job` (a dotted path) with `args` as soon as the current transaction commits."""
+    _pending(db.session()).append((None, job, args))
 
 
-def enqueue_at(when: datetime, fn: Callable, *args) -> None:
-    _pending(db.session()).append((when, fn, args))
+def enqueue_at(when: datetime, job: str, *args) -> None:
+    _pending(db.session()).append((when, job, args))
 
 
-def enqueue_in(delay: timedelta, fn: Callable, *args) -> None:
-    enqueue_at(clock.now() + delay, fn, *args)
+def enqueue_in(delay: timedelta, job: str, *args) -> None:
+    enqueue_at(clock.now() + delay, job, *args)
 
 
 def _pending(session: Session) -> list:
@@ -47,11 +50,11 @@ def _pending(session: Session) -> list:
 @event.listens_for(Session, "after_commit")
 def _hand_over_jobs(session: Session) -> None:
     jobs = session.info.pop("porch.jobs", [])
-    for when, fn, args in jobs:
+    for when, job, args in jobs:
         try:
-            current_app.extensions["porch.queue"].submit(when, fn, args)
+            current_app.extensions["porch.queue"].submit(when, job, args)
         except Exception:
-            log.exception("could not enqueue %s; the next sweep will pick the work up", fn.__name__)
+            log.exception("could not enqueue %s; the next sweep will pick the work up", job)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -66,12 +69,12 @@ class RedisQueue:
         self.redis = Redis.from_url(url)
         self.queue = Queue(QUEUE_NAME, connection=self.redis)
 
-    def submit(self, when: datetime | None, fn: Callable, args: tuple) -> None:
+    def submit(self, when: datetime | None, job: str, args: tuple) -> None:
         retry = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
         if when is None:
-            self.queue.enqueue(fn, *args, retry=retry)
+            self.queue.enqueue(job, *args, retry=retry)
         else:
-            self.queue.enqueue_at(when, fn, *args, retry=retry)
+            self.queue.enqueue_at(when, job, *args, retry=retry)
 
 
 class InProcessQueue:
@@ -87,9 +90,9 @@ class InProcessQueue:
         self._thread: threading.Thread | None = None
         self._stopping = False
 
-    def submit(self, when: datetime | None, fn: Callable, args: tuple, attempt: int = 0) -> None:
+    def submit(self, when: datetime | None, job: str, args: tuple, attempt: int = 0) -> None:
         with self._wake:
-            heapq.heappush(self._heap, (when or clock.now(), next(self._order), fn, args, attempt))
+            heapq.heappush(self._heap, (when or clock.now(), next(self._order), job, args, attempt))
             self._wake.notify()
 
     def pending(self) -> int:
@@ -109,17 +112,17 @@ class InProcessQueue:
                 return heapq.heappop(self._heap)
         return None
 
-    def _run(self, when, order, fn, args, attempt) -> None:
+    def _run(self, when, order, job, args, attempt) -> None:
         try:
             with self.app.app_context():
-                fn(*args)
+                import_attribute(job)(*args)
         except Exception:
             if attempt < len(RETRY_INTERVALS):
-                log.warning("job %s failed; retrying in %ss", fn.__name__, RETRY_INTERVALS[attempt])
+                log.warning("job %s failed; retrying in %ss", job, RETRY_INTERVALS[attempt])
                 delay = timedelta(seconds=RETRY_INTERVALS[attempt])
-                self.submit(clock.now() + delay, fn, args, attempt + 1)
+                self.submit(clock.now() + delay, job, args, attempt + 1)
             else:
-                log.exception("job %s failed for good; the sweep will try again", fn.__name__)
+                log.exception("job %s failed for good; the sweep will try again", job)
 
     def start(self) -> None:
         if self._thread is None:
@@ -134,13 +137,12 @@ class InProcessQueue:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        from jobs.sweeps import SWEEP_INTERVAL, run_sweeps
-
+        sweep = self.app.config["PORCH_SWEEPS"]
         next_sweep = clock.now()
         while not self._stopping:
             if clock.now() >= next_sweep:
-                self._run(None, 0, run_sweeps, (), len(RETRY_INTERVALS))
-                next_sweep = clock.now() + timedelta(seconds=SWEEP_INTERVAL)
+                self._run(None, 0, sweep, (), len(RETRY_INTERVALS))
+                next_sweep = clock.now() + SWEEP_INTERVAL
             self.run_due()
             with self._wake:
                 if not self._stopping:

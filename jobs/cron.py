@@ -2,6 +2,7 @@
 
 from rq import cron
 
-from jobs.sweeps import SWEEP_INTERVAL, run_sweeps
+from app.queue import SWEEP_INTERVAL
+from jobs.sweeps import run_sweeps
 
-cron.register(run_sweeps, "default", interval=SWEEP_INTERVAL)
+cron.register(run_sweeps, "default", interval=int(SWEEP_INTERVAL.total_seconds()))

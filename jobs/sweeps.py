@@ -8,8 +8,6 @@ from jobs.forms import sweep_forms
 from jobs.invites import sweep_invites
 from jobs.passwords import sweep_password_resets
 
-SWEEP_INTERVAL = 60
-
 
 @job
 def run_sweeps() -> None:

@@ -94,8 +94,6 @@ def _apply(appointment: Appointment, details: Details) -> None:
 
 def schedule_reminder(appointment: Appointment, client: Client) -> AppointmentReminder | None:
     """One reminder e-mail 24 hours before the start (at once when booked later than that); earlier ones lapse."""
-    from jobs.appointments import send_appointment_reminder
-
     now = clock.now()
     _supersede_reminders(appointment, now)
     if not client.email or appointment.starts_at <= now:
@@ -111,7 +109,7 @@ def schedule_reminder(appointment: Appointment, client: Client) -> AppointmentRe
         reminder.owe_again()
     reminder.due_at = max(now, appointment.starts_at - REMINDER_LEAD)
     db.session.flush()
-    enqueue_at(reminder.due_at, send_appointment_reminder, reminder.id)
+    enqueue_at(reminder.due_at, "jobs.appointments.send_appointment_reminder", reminder.id)
     return reminder
 
 

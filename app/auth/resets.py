@@ -30,8 +30,6 @@ def request_password_reset(email: str) -> None:
     So neither the answer nor the work done for it tells whether the address has an account.
     Links mailed earlier for the same address stop working.
     """
-    from jobs.passwords import send_password_reset_email
-
     address, now = normalise_email(email), clock.now()
     db.session.execute(update(PasswordReset).where(
         PasswordReset.email == address, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None),
@@ -39,7 +37,7 @@ def request_password_reset(email: str) -> None:
     reset = PasswordReset(email=address, created_at=now)
     db.session.add(reset)
     db.session.flush()
-    enqueue(send_password_reset_email, reset.id)
+    enqueue("jobs.passwords.send_password_reset_email", reset.id)
 
 
 def reset_for(token: str) -> tuple[PasswordReset, User]:

@@ -22,8 +22,6 @@ INVITE_TTL = timedelta(days=7)
 
 def send_portal_invite(client: Client, sent_by: User | None, request_key: str | None = None) -> PortalInvite:
     """Record an invite and hand its e-mail to a job. Any earlier link stops working."""
-    from jobs.invites import send_invite_email
-
     repeat = repeat_of(PortalInvite, client.workspace_id, request_key)
     if repeat is not None:
         return repeat
@@ -34,7 +32,7 @@ def send_portal_invite(client: Client, sent_by: User | None, request_key: str | 
                           created_at=now)
     db.session.add(invite)
     db.session.flush()
-    enqueue(send_invite_email, invite.id)
+    enqueue("jobs.invites.send_invite_email", invite.id)
     return invite
 
 

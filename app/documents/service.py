@@ -20,7 +20,6 @@ from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.clients.models import Client
-from app.crypto import ROTATION_BATCH, Rotated
 from app.db import db
 from app.documents.file_types import (
     SNIFF_SIZE,
@@ -35,6 +34,7 @@ from app.documents.models import Document, DocumentNotice, DocumentUpload
 from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream, Tampered, rewrapped_header
 from app.documents.storage import storage
 from app.queue import enqueue
+from app.rotation import ROTATION_BATCH, Rotated
 from app.tenancy import repeat_of
 
 UPLOAD_TTL = timedelta(hours=24)
@@ -168,15 +168,13 @@ def _seal_note(text: str) -> SealingStream:
 
 
 def _notify(document: Document) -> None:
-    from jobs.documents import send_document_notice
-
     account = document.client.account
     if account is None or not account.is_active or document.client.portal_disabled_at is not None:
         return  # nobody to tell: no portal account (yet)
     notice = DocumentNotice(workspace_id=document.workspace_id, document_id=document.id, created_at=clock.now())
     db.session.add(notice)
     db.session.flush()
-    enqueue(send_document_notice, notice.id)
+    enqueue("jobs.documents.send_document_notice", notice.id)
 
 
 def unshare_document(document: Document) -> None:

@@ -125,8 +125,6 @@ def send_form(client: Client, sent_by: User | None, template_key: str, *, every_
 def _new_form(client: Client, title: str, template_key: str, questions: list[dict], *, sent_by_id: int | None,
               sent_as: str, at: datetime, schedule_id: int | None = None,
               request_key: str | None = None) -> FormRequest:
-    from jobs.forms import send_form_notice
-
     form = FormRequest(workspace_id=client.workspace_id, client_id=client.id, title=title, sent_at=at,
                        template_key=template_key, questions_json=json.dumps(questions), schedule_id=schedule_id,
                        sent_by_user_id=sent_by_id, sent_as=sent_as, request_key=request_key)
@@ -137,7 +135,7 @@ def _new_form(client: Client, title: str, template_key: str, questions: list[dic
                             created_at=clock.now())
         db.session.add(notice)
         db.session.flush()
-        enqueue(send_form_notice, notice.id)
+        enqueue("jobs.forms.send_form_notice", notice.id)
     record("form.sent", workspace_id=client.workspace_id, client_id=client.id, actor_user_id=sent_by_id)
     return form
 

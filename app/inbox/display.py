@@ -11,7 +11,7 @@ from app.form_base import ButtonForm
 from app.inbox.forms import ReplyForm
 from app.inbox.models import Conversation, Message
 from app.inbox.policy import may_close, may_reply
-from app.inbox.service import recent_messages
+from app.inbox.queries import recent_messages
 
 
 def conversation_url(viewer: User, conversation: Conversation, view: str = "show") -> str:

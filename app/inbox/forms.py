@@ -4,8 +4,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.form_base import OnceForm, options, stripped
+from app.inbox.models import MESSAGE_MAX
 from app.inbox.policy import MODES
-from app.inbox.service import MESSAGE_MAX
 
 BODY_MESSAGE = f"Messages can be up to {MESSAGE_MAX:,} characters."
 

@@ -14,7 +14,10 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.db import db
-from app.inbox.models import Conversation, Message
+from app.inbox.forms import ReplyForm
+from app.inbox.models import Conversation, Message, unread_for_client
+from app.inbox.policy import may_see_conversation
+from app.inbox.queries import unread_in
 from app.realtime import publish
 
 TOPIC = re.compile(r"^(badges|inbox|home|messages|conversation-\d{1,12})$")
@@ -29,8 +32,6 @@ def channels_for(user: User, topics: list[str]) -> list[str]:
 
 def audience(conversation: Conversation) -> list[User]:
     """Everyone who may see the conversation: its clients' accounts and the staff the policy lets in."""
-    from app.inbox.policy import may_see_conversation
-
     writers = set(db.session.scalars(select(Message.sender_id).where(Message.conversation_id == conversation.id)))
     staff = db.session.scalars(select(User).where(User.workspace_id == conversation.workspace_id,
                                                   User.client_id.is_(None), User.disabled_at.is_(None)))
@@ -46,10 +47,6 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
     `state_changed` (opened or closed) also pushes the client's reply area; otherwise it is left alone, so
     that nothing a client is typing gets replaced.
     """
-    from app.inbox.forms import ReplyForm
-    from app.inbox.models import unread_for_client
-    from app.inbox.service import unread_in
-
     db.session.flush()
     with _rendering():
         for viewer in audience(conversation):

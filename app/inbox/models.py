@@ -59,6 +59,9 @@ class StaffReading(db.Model):
     last_read_at: Mapped[datetime]
 
 
+MESSAGE_MAX = 5000  # characters in one message
+
+
 class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)

@@ -13,7 +13,8 @@ from app.inbox.display import thread_page
 from app.inbox.forms import NewConversationForm, ReplyForm
 from app.inbox.models import Conversation
 from app.inbox.policy import may_reply, may_see_conversation, may_start_conversation, staff_a_client_may_write_to
-from app.inbox.service import conversations_of, mark_read, post_message, start_conversation
+from app.inbox.queries import conversations_of
+from app.inbox.service import mark_read, post_message, start_conversation
 from app.pages import fragment_or_see_other, render, see_other
 from app.tenancy import get_or_404
 

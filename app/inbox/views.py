@@ -10,17 +10,10 @@ from app.form_base import options
 from app.inbox import live
 from app.inbox.display import conversation_title, conversation_url, members_line, sender_label, thread_page
 from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
-from app.inbox.models import Conversation
+from app.inbox.models import Conversation, unread_for_client
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
-from app.inbox.service import (
-    close_by_hand,
-    conversations_with,
-    inbox,
-    mark_read,
-    post_message,
-    start_conversation,
-    took_part,
-)
+from app.inbox.queries import conversations_with, inbox, took_part, unread_count_for_staff
+from app.inbox.service import close_by_hand, mark_read, post_message, start_conversation
 from app.pages import fragment_or_see_other, render, see_other
 from app.tenancy import get_or_404, scoped
 
@@ -142,9 +135,6 @@ def _answer(conversation: Conversation, wrote: bool, notice: str | None = None):
 @bp.app_template_global()
 def unread_badge(viewer) -> int:
     """The count on the viewer's Inbox (staff) or Messages (client) link."""
-    from app.inbox.models import unread_for_client
-    from app.inbox.service import unread_count_for_staff
-
     return unread_count_for_staff(viewer) if viewer.is_staff else unread_for_client(viewer.client_id)[0]
 
 

@@ -37,7 +37,7 @@ def _still_unread(notification: MessageNotification) -> bool:
 def _mail(notification: MessageNotification) -> None:
     member = db.session.get(ConversationClient, (notification.conversation_id, notification.client_id))
     workspace = member.client.workspace
-    link = link_to("messages.show", conversation_id=notification.conversation_id)
+    link = link_to("portal_messages.show", conversation_id=notification.conversation_id)
     send_mail(member.client.account.email, "new_message", sender_name=workspace.name, workspace=workspace,
               workspace_id=workspace.id, link=link)
 

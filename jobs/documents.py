@@ -23,7 +23,7 @@ def _mail(notice: DocumentNotice) -> None:
     client = notice.document.client
     workspace = client.workspace
     send_mail(client.account.email, "document_shared", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("documents.portal_index"))
+              workspace_id=workspace.id, link=link_to("portal_documents.index"))
 
 
 def sweep_documents() -> None:

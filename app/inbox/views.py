@@ -43,7 +43,7 @@ def index():
     status = status if status in STATUSES else "open"
     q = request.args.get("q", "")[:100]
     return render("inbox/index.html", "inbox/_conversation_list.html", rows=inbox(current_user, status, q),
-                  http_status=status, q=q, viewer=current_user, live_topics=["inbox"])
+                  status=status, q=q, viewer=current_user, live_topics=["inbox"])
 
 
 @bp.route("/compose", methods=["GET", "POST"])

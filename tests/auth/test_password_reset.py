@@ -150,7 +150,7 @@ def what_asking_for_a_reset_shows(app, email: str, address: str) -> dict:
     headers = sorted((name, value) for name, value in response.headers.items()
                      if name not in ("Date", "Set-Cookie", "X-RateLimit-Reset", "Retry-After"))
     cookies = sorted(value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie"))
-    jobs = sorted((fn.__name__, len(args)) for _, _, fn, args, _ in queue._heap)
+    jobs = sorted((job, len(args)) for _, _, job, args, _ in queue._heap)
     return {"status": response.status_code, "body": response.get_data(), "headers": headers,
             "cookies": [name for name in cookies if name != "porch_session"], "statements": statements, "jobs": jobs}
 

@@ -12,7 +12,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app, render_template, url_for
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -85,6 +85,15 @@ class OwedLinkEmail(OwedEmail):
     def mark_failed(self, at: datetime, reason: str) -> None:
         super().mark_failed(at, reason)
         self.sealed_token = None
+
+    def use_up(self, used: str, now: datetime) -> bool:
+        """Mark the link used (its `used` column set to `now`) by one conditional UPDATE, so of several requests
+        using one link at once exactly one gets True; a used, revoked (`revoked_at`) or expired link gets False."""
+        model = type(self)
+        claim = db.session.execute(update(model).where(
+            model.id == self.id, getattr(model, used).is_(None), model.revoked_at.is_(None), model.expires_at > now,
+        ).values({used: now}).execution_options(synchronize_session=False))
+        return claim.rowcount == 1
 
 
 def link_to(endpoint: str, **values) -> str:

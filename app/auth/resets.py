@@ -65,12 +65,7 @@ def complete_password_reset(reset: PasswordReset, user: User, password: str) -> 
     sets the password; the others get LinkProblem (roll back before answering).
     """
     password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
-    now = clock.now()
-    claim = db.session.execute(update(PasswordReset).where(
-        PasswordReset.id == reset.id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None),
-        PasswordReset.expires_at > now,
-    ).values(used_at=now).execution_options(synchronize_session=False))
-    if claim.rowcount != 1:
+    if not reset.use_up("used_at", clock.now()):
         raise LinkProblem(USED_UP, 410)
     user.password_hash = password_hash
     end_sessions_of(user)

@@ -75,11 +75,7 @@ def accept_invite(invite: PortalInvite, password: str) -> User:
                           f"{client.workspace.name} to invite you at another address.", 409)
     password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
     now = clock.now()
-    claim = db.session.execute(update(PortalInvite).where(
-        PortalInvite.id == invite.id, PortalInvite.accepted_at.is_(None), PortalInvite.revoked_at.is_(None),
-        PortalInvite.expires_at > now,
-    ).values(accepted_at=now).execution_options(synchronize_session=False))
-    if claim.rowcount != 1:
+    if not invite.use_up("accepted_at", now):
         raise _used_up(invite)
     account = User(workspace_id=client.workspace_id, email=invite.email, name=client.full_name,
                    password_hash=password_hash, client_id=client.id, created_at=now)

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -429,9 +430,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_gunicorn(port: int, *options: str) -> subprocess.Popen:
     """`gunicorn wsgi:app` on 127.0.0.1:port with the test's environment, once it answers /healthz."""
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *options, "--bind", f"127.0.0.1:{port}",
-                               "wsgi:app"], cwd=ROOT, env={**os.environ}, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])  # a file, not a pipe nobody reads
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *options, "--bind",
+                                   f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env={**os.environ}, stdout=output,
+                                  stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -440,7 +443,8 @@ def start_gunicorn(port: int, *options: str) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    pytest.fail("gunicorn did not start: " + server.stdout.read().decode(), pytrace=False)
+    server.wait()
+    pytest.fail("gunicorn did not start: " + log.read_text(errors="replace"), pytrace=False)
 
 
 def run_rq_worker(redis_url: str) -> None:

@@ -15,7 +15,7 @@ def sweep_alerts() -> None:
 
 
 def _still_wanted(email: FormAlertEmail) -> bool:
-    return email.alert.is_open and email.user.is_active and email.user.workspace_id == email.workspace_id
+    return email.alert.is_open and email.user.is_active
 
 
 def _mail(email: FormAlertEmail) -> None:

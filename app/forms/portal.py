@@ -77,11 +77,8 @@ def save(form_id: int):
                      problem="Some answers can't be saved as they are; they are marked below. Nothing was saved "
                              "yet.")
     db.session.commit()
-    if sending and has_open_alert_from(form):
-        return see_other(url_for("portal_forms.sent", form_id=form.id))
     if sending:
-        flash(f"Thank you. {form.title} was sent to {form.workspace.name}.")
-        return see_other(url_for("portal_forms.show", form_id=form.id))
+        return see_other(url_for("portal_forms.sent", form_id=form.id))
     flash("Draft saved." + (CHANGED_ELSEWHERE if saved.changed_elsewhere else ""))
     return see_other(url_for("portal_forms.show", form_id=form.id))
 
@@ -89,8 +86,8 @@ def save(form_id: int):
 @bp.get("/<int:form_id>/sent")
 @client_required
 def sent(form_id: int):
-    """The thank-you page after sending a form with an answer that needs attention: the practice's crisis text,
-    apart from the answers themselves."""
+    """The thank-you page after sending any form (so that neither its address nor the logs tell which answers
+    raised an alert), with the practice's crisis text while an answer of this form needs attention."""
     form = own_form_or_404(form_id)
     if form.submitted_at is None:
         return see_other(url_for("portal_forms.show", form_id=form.id))

@@ -275,7 +275,7 @@ def test_it_shows_the_crisis_text_after_sending_and_on_the_portal_home_while_ope
 
 def test_it_keeps_the_crisis_text_off_a_form_without_risk_answers(practice, phq9, aisha):
     response = send_phq9(aisha, phq9, "0")
-    assert response.headers["Location"] == f"/portal/forms/{phq9.id}"
+    assert response.headers["Location"] == f"/portal/forms/{phq9.id}/sent"  # the same address: it tells nothing
     assert "If you need help now" not in aisha.get(response.headers["Location"]).get_data(as_text=True)
     assert "If you need help now" not in aisha.get("/portal").get_data(as_text=True)
 

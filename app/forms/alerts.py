@@ -5,7 +5,8 @@ client until a staff member acknowledges it."""
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.audit.trail import record
@@ -21,7 +22,7 @@ from app.queue import enqueue
 
 PER_PAGE = 20
 ACKNOWLEDGED_ON_RECORD = 5
-NOTE_LIMIT = 1000
+LAST_PAGE = 100_000
 
 
 def is_risk_answer(questionnaire, question: dict, value) -> bool:
@@ -92,7 +93,7 @@ class AlertShown:
     answer: str
 
 
-def _shown(alert: FormAlert) -> AlertShown:
+def as_shown(alert: FormAlert) -> AlertShown:
     form = alert.form_request
     questions = {q["key"]: q for q in (json.loads(form.questions_json) if form.questions_json else [])}
     question = questions.get(alert.question_key, {"key": alert.question_key, "kind": "short_text", "prompt": ""})
@@ -109,7 +110,7 @@ class AlertsPage:
 
 
 def _page(query, number: int) -> AlertsPage:
-    number = max(number, 1)
+    number = min(max(number, 1), LAST_PAGE)
     rows = list(db.session.scalars(query.limit(PER_PAGE + 1).offset((number - 1) * PER_PAGE)))
     return AlertsPage(rows[:PER_PAGE], number, len(rows) > PER_PAGE)
 
@@ -118,7 +119,7 @@ def open_alerts_seen_by(user: User, page: int = 1) -> AlertsPage:
     """The open alerts of the clients `user` may see, oldest first (the longest waiting on top)."""
     clients = visible_clients(user).with_only_columns(Client.id)
     return _page(select(FormAlert).where(FormAlert.acknowledged_at.is_(None), FormAlert.client_id.in_(clients))
-                 .order_by(FormAlert.raised_at, FormAlert.id), page)
+                 .options(selectinload(FormAlert.client)).order_by(FormAlert.raised_at, FormAlert.id), page)
 
 
 def clients_needing_attention(client_ids: list[int]) -> set[int]:
@@ -128,21 +129,17 @@ def clients_needing_attention(client_ids: list[int]) -> set[int]:
         FormAlert.client_id.in_(client_ids), FormAlert.acknowledged_at.is_(None)).distinct()))
 
 
-def open_alerts_of(client: Client) -> list[AlertShown]:
-    return [_shown(alert) for alert in db.session.scalars(select(FormAlert).where(
-        FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_(None))
-        .order_by(FormAlert.raised_at, FormAlert.id))]
+def open_alerts_of(client: Client) -> AlertsPage:
+    """The client's open alerts, the longest waiting first; the next ones show as these are acknowledged."""
+    listed = _page(select(FormAlert).where(FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_(None))
+                   .order_by(FormAlert.raised_at, FormAlert.id), 1)
+    return AlertsPage([as_shown(alert) for alert in listed.items], listed.number, listed.has_next)
 
 
 def acknowledged_alerts_of(client: Client, page: int = 1) -> AlertsPage:
     listed = _page(select(FormAlert).where(FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_not(None))
                    .order_by(FormAlert.acknowledged_at.desc(), FormAlert.id.desc()), page)
-    return AlertsPage([_shown(alert) for alert in listed.items], listed.number, listed.has_next)
-
-
-def count_acknowledged(client: Client) -> int:
-    return db.session.scalar(select(func.count(FormAlert.id)).where(
-        FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_not(None)))
+    return AlertsPage([as_shown(alert) for alert in listed.items], listed.number, listed.has_next)
 
 
 # --- what the client sees -----------------------------------------------------------------------

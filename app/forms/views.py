@@ -16,6 +16,7 @@ from app.forms.alerts import (
     AlreadyAcknowledged,
     acknowledge,
     acknowledged_alerts_of,
+    as_shown,
     clients_needing_attention,
     open_alerts_of,
     open_alerts_seen_by,
@@ -61,9 +62,10 @@ def needs_attention_panel(client: Client) -> dict:
     """The client record's "Needs attention" section: open alerts with the answer, the latest acknowledged ones."""
     open_alerts = open_alerts_of(client)
     acknowledged = acknowledged_alerts_of(client)
-    return {"open": open_alerts, "acknowledged": acknowledged.items[:ACKNOWLEDGED_ON_RECORD],
+    return {"open": open_alerts.items, "more_open": open_alerts.has_next,
+            "acknowledged": acknowledged.items[:ACKNOWLEDGED_ON_RECORD],
             "more": len(acknowledged.items) > ACKNOWLEDGED_ON_RECORD or acknowledged.has_next,
-            "forms": {shown.alert.id: _acknowledge_form(shown.alert, formdata=None) for shown in open_alerts}}
+            "forms": {shown.alert.id: _acknowledge_form(shown.alert, formdata=None) for shown in open_alerts.items}}
 
 
 @bp.app_template_global()
@@ -83,8 +85,8 @@ def acknowledge_alert(client_id: int, alert_id: int):
     alert = of_client_or_404(client, FormAlert, alert_id)
     form = _acknowledge_form(alert)
     if not form.validate_on_submit():
-        [shown] = [s for s in open_alerts_of(client) if s.alert.id == alert.id] or [None]
-        return render("forms/acknowledge.html", client=client, shown=shown, form=form, http_status=422)
+        return render("forms/acknowledge.html", client=client, shown=as_shown(alert) if alert.is_open else None,
+                      form=form, http_status=422)
     try:
         acknowledge(alert, current_user, form.note.data)
     except AlreadyAcknowledged:

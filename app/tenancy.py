@@ -4,12 +4,16 @@ from datetime import datetime
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Boolean, String, select
+from sqlalchemy import Boolean, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import EncryptedText, db
 
 DEFAULT_BRAND_COLOUR = "#1f5f8b"
+DEFAULT_CRISIS_TEXT = ("If you are in danger or thinking about harming yourself, call your local emergency number now "
+                       "(911 in the US, 999 in the UK, 112 in the EU), or go to the nearest emergency department. "
+                       "You can also call or text 988 in the US, or call Samaritans on 116 123 in the UK and "
+                       "Ireland, at any time of day.")
 
 
 class Workspace(db.Model):
@@ -25,6 +29,12 @@ class Workspace(db.Model):
     communication_mode: Mapped[str] = mapped_column(String(24), default="reply_only", server_default="reply_only")
     client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
+    crisis_text: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def crisis_text_for_clients(self) -> str:
+        """Settings → Safety's "If you need help now", or the default until the practice writes its own."""
+        return self.crisis_text or DEFAULT_CRISIS_TEXT
 
     @property
     def initials(self) -> str:

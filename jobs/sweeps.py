@@ -1,6 +1,7 @@
 """Periodic sweeps: redo from the database whatever a dead worker, a restart or a Redis outage dropped."""
 
 from jobs import job
+from jobs.alerts import sweep_alerts
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
@@ -16,4 +17,5 @@ def run_sweeps() -> None:
     sweep_conversations()
     sweep_documents()
     sweep_forms()
+    sweep_alerts()
     sweep_appointment_reminders()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import clock
 from app.commands import rotate_keys
@@ -27,6 +27,7 @@ HEALTH_DATA = {
     "client phone": "+1 555 0142",
     "client date of birth": "1980-02-29",
     "contact note": "Crisis team on 555 0199 after hours",
+    "acknowledgement note": "Spoke with her GP about the overdose risk",
 }
 
 
@@ -35,6 +36,7 @@ def record_health_data(practice, as_user) -> None:
     from app.appointments.service import Details, book_appointment
     from app.documents.service import share_document
     from app.forms.builder import create_template
+    from app.forms.models import FormAlert
     from app.forms.service import send_form
     from app.inbox.service import change_mode, start_conversation
     from tests.documents import files
@@ -65,6 +67,14 @@ def record_health_data(practice, as_user) -> None:
     assert portal.post(f"/portal/forms/{form.id}", {f"shown-c{question}": "", "action": "send",
                                                    f"answer-c{question}": HEALTH_DATA["form answer"]}
                        ).status_code == 303
+    phq9 = send_form(aisha, practice.carlos, "builtin:phq9")
+    db.session.commit()
+    answers = {f"answer-q{n}": "0" for n in range(1, 9)} | {"answer-q9": "1"}
+    assert portal.post(f"/portal/forms/{phq9.id}", {**{f"shown-q{n}": "" for n in range(1, 10)}, **answers,
+                                                   "action": "send"}).status_code == 303
+    alert = db.session.scalar(select(FormAlert))
+    assert carlos.post(f"/clients/{aisha.id}/alerts/{alert.id}/acknowledge",
+                       {f"alert-{alert.id}-note": HEALTH_DATA["acknowledgement note"]}).status_code == 303
     assert portal.post("/portal/documents/upload", {"file": a_file(files.pdf(), HEALTH_DATA["document file name"])}
                        ).status_code == 303
 

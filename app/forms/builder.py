@@ -28,7 +28,7 @@ def add_question(template: FormTemplate, form: QuestionForm) -> FormQuestion:
     question = FormQuestion(
         template_id=template.id, position=len(template.questions), kind=kind, prompt=form.prompt.data,
         required=form.required.data,
-        options_json=json.dumps(option_lines(form.options.data)) if kind.endswith("_choice") else None,
+        options_json=json.dumps(_choices(form)) if kind.endswith("_choice") else None,
         scale_min=form.scale_min.data if kind == "scale" else None,
         scale_max=form.scale_max.data if kind == "scale" else None,
         min_label=(form.min_label.data or None) if kind == "scale" else None,
@@ -37,6 +37,12 @@ def add_question(template: FormTemplate, form: QuestionForm) -> FormQuestion:
     template.questions.append(question)
     db.session.flush()
     return question
+
+
+def _choices(form: QuestionForm) -> list[dict]:
+    """The answers to choose from, each marked whether choosing it raises an alert."""
+    alerting = set(option_lines(form.alert_options.data))
+    return [{"label": label, "alert": label in alerting} for label in option_lines(form.options.data)]
 
 
 def move_question(template: FormTemplate, question: FormQuestion, step: int) -> None:

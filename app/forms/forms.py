@@ -32,6 +32,11 @@ class QuestionForm(PageForm):
     required = BooleanField("Required", default=True)
     options = TextAreaField("Answers to choose from", filters=[stripped],
                             description="For single and multiple choice: one answer per line.")
+    alert_options = TextAreaField(
+        "Alert when chosen", filters=[stripped], render_kw={"rows": 2},
+        description="Optional, for single and multiple choice: copy here any of the answers above that need "
+                    "attention at once, one per line. A client who chooses one is marked “Needs attention” and "
+                    "their assigned staff are e-mailed, until someone acknowledges it.")
     scale_min = IntegerField("Scale from", default=0, validators=[
         Optional(), NumberRange(0, 10, "Use a number from 0 to 10.")])
     scale_max = IntegerField("Scale to", default=10, validators=[
@@ -54,6 +59,16 @@ class QuestionForm(PageForm):
         if len(set(lines)) != len(lines):
             raise ValidationError("Each answer may appear only once.")
 
+    def validate_alert_options(self, field):
+        lines = option_lines(field.data)
+        if not lines:
+            return
+        if self.kind.data not in ("single_choice", "multiple_choice"):
+            raise ValidationError("Only single and multiple choice answers can raise an alert; leave this empty.")
+        unknown = [line for line in lines if line not in option_lines(self.options.data)]
+        if unknown:
+            raise ValidationError(f"“{unknown[0]}” is not one of the answers above. Copy it exactly as written there.")
+
     def validate_scale_max(self, field):
         if self.kind.data != "scale":
             return
@@ -63,6 +78,12 @@ class QuestionForm(PageForm):
             raise ValidationError("The top of the scale must be above the bottom.")
         if field.data - self.scale_min.data > 20:
             raise ValidationError("A scale may have at most 21 steps.")
+
+
+class AcknowledgeForm(PageForm):
+    note = TextAreaField("Note (optional)", filters=[stripped], render_kw={"rows": 2},
+                         validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")],
+                         description="What you did, e.g. “Called her, safety plan agreed.” Staff only.")
 
 
 class StepForm(PageForm):

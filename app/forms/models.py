@@ -47,6 +47,15 @@ class FormQuestion(db.Model):
 
     @property
     def options(self) -> list[str]:
+        return [choice["label"] if isinstance(choice, dict) else choice for choice in self._choices]
+
+    @property
+    def alert_options(self) -> list[str]:
+        """The answers the practice marked "alert when chosen"."""
+        return [choice["label"] for choice in self._choices if isinstance(choice, dict) and choice.get("alert")]
+
+    @property
+    def _choices(self) -> list:
         return json.loads(self.options_json) if self.options_json else []
 
 
@@ -120,6 +129,49 @@ class FormNotice(OwedEmail, db.Model):
     created_at: Mapped[datetime]
 
     form_request: Mapped[FormRequest] = relationship()
+
+
+class FormAlert(db.Model):
+    """A submitted answer that needs attention (PHQ-9 item 9 above "Not at all", or a choice marked "alert when
+    chosen"): one per answer, open until a staff member acknowledges it."""
+
+    __tablename__ = "form_alerts"
+    __table_args__ = (UniqueConstraint("form_request_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    form_request_id: Mapped[int] = mapped_column(ForeignKey("form_requests.id"), index=True)
+    question_key: Mapped[str] = mapped_column(String(20))
+    raised_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledgement_note: Mapped[str | None] = mapped_column(EncryptedText)
+
+    client: Mapped[Client] = relationship()
+    form_request: Mapped[FormRequest] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class FormAlertEmail(OwedEmail, db.Model):
+    """The e-mail telling one staff member that an answer needs attention (no name, no answer, no form title)."""
+
+    __tablename__ = "form_alert_emails"
+    __table_args__ = (UniqueConstraint("alert_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("form_alerts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+    alert: Mapped[FormAlert] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class IntakeSetting(db.Model):

@@ -7,6 +7,7 @@ from app import clock
 from app.auth.access import client_required
 from app.db import db
 from app.forms import answers as kinds
+from app.forms.alerts import crisis_text_for, has_open_alert_from
 from app.forms.models import FormRequest
 from app.forms.service import (
     AlreadySubmitted,
@@ -22,6 +23,7 @@ from app.pages import render, see_other, wants_fragment
 from app.tenancy import own_or_404
 
 bp = Blueprint("portal_forms", __name__, url_prefix="/portal/forms")
+bp.add_app_template_global(crisis_text_for)
 
 CHANGED_ELSEWHERE = (" Some answers were changed in another window or device since you opened this page; "
                      "they are shown as they are now.")
@@ -76,10 +78,21 @@ def save(form_id: int):
                              "yet.")
     db.session.commit()
     if sending:
-        flash(f"Thank you. {form.title} was sent to {form.workspace.name}.")
-        return see_other(url_for("portal_forms.show", form_id=form.id))
+        return see_other(url_for("portal_forms.sent", form_id=form.id))
     flash("Draft saved." + (CHANGED_ELSEWHERE if saved.changed_elsewhere else ""))
     return see_other(url_for("portal_forms.show", form_id=form.id))
+
+
+@bp.get("/<int:form_id>/sent")
+@client_required
+def sent(form_id: int):
+    """The thank-you page after sending any form (so that neither its address nor the logs tell which answers
+    raised an alert), with the practice's crisis text while an answer of this form needs attention."""
+    form = own_form_or_404(form_id)
+    if form.submitted_at is None:
+        return see_other(url_for("portal_forms.show", form_id=form.id))
+    return render("forms/portal_sent.html", client=current_user.client, form=form,
+                  crisis_text=form.workspace.crisis_text_for_clients if has_open_alert_from(form) else None)
 
 
 @bp.post("/<int:form_id>/draft")

@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.clients.models import Client
 from app.db import db
 from app.forms import answers as kinds
+from app.forms.alerts import is_risk_answer, raise_alerts
 from app.forms.models import FormAnswer, FormNotice, FormRequest, FormSchedule, FormTemplate, IntakeSetting
 from app.forms.questionnaires import QUESTIONNAIRES, Score, score
 from app.queue import enqueue
@@ -77,7 +78,9 @@ def template_contents(workspace_id: int, template_key: str) -> tuple[str, list[d
 def question_as_sent(question) -> dict:
     sent = {"key": f"c{question.id}", "kind": question.kind, "prompt": question.prompt, "required": question.required}
     if question.kind in ("single_choice", "multiple_choice"):
-        sent["options"] = [{"value": str(n), "label": label} for n, label in enumerate(question.options, start=1)]
+        alerting = set(question.alert_options)
+        sent["options"] = [{"value": str(n), "label": label, **({"alert": True} if label in alerting else {})}
+                           for n, label in enumerate(question.options, start=1)]
     if question.kind == "scale":
         sent.update(min=question.scale_min, max=question.scale_max, min_label=question.min_label or "",
                     max_label=question.max_label or "")
@@ -290,6 +293,9 @@ def submit_form(form: FormRequest, posted: MultiDict) -> None:
         raise AlreadySubmitted()
     db.session.refresh(form)
     record("form.submitted", workspace_id=form.workspace_id, client_id=form.client_id)
+    questionnaire = questionnaire_of(form)
+    raise_alerts(form, [q["key"] for q in questions_of(form)
+                        if is_risk_answer(questionnaire, q, answers.get(q["key"]))])
 
 
 # --- reading responses --------------------------------------------------------------------------

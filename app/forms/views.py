@@ -1,6 +1,6 @@
 """Forms on the staff side: custom form templates, sending a form to a client, reading a response."""
 
-from flask import Blueprint, abort, flash, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,9 +11,19 @@ from app.clients.models import Client
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.forms import answers as kinds
+from app.forms.alerts import (
+    ACKNOWLEDGED_ON_RECORD,
+    AlreadyAcknowledged,
+    acknowledge,
+    acknowledged_alerts_of,
+    as_shown,
+    clients_needing_attention,
+    open_alerts_of,
+    open_alerts_seen_by,
+)
 from app.forms.builder import add_question, create_template, move_question, remove_question
-from app.forms.forms import QuestionForm, SendFormForm, StepForm, TemplateForm
-from app.forms.models import FormQuestion, FormRequest, FormSchedule, FormTemplate
+from app.forms.forms import AcknowledgeForm, QuestionForm, SendFormForm, StepForm, TemplateForm
+from app.forms.models import FormAlert, FormQuestion, FormRequest, FormSchedule, FormTemplate
 from app.forms.policy import may_build_forms, may_read_responses, may_send_forms
 from app.forms.questionnaires import QUESTIONNAIRES
 from app.forms.service import (
@@ -40,6 +50,64 @@ def client_forms_panel(client: Client) -> dict:
     form.template.choices = options(template_choices(client.workspace_id))
     return {"summary": forms_of_client(client), "send_form": form, "button_form": ButtonForm(),
             "may_send": may_send_forms(current_user, client)}
+
+
+# --- answers that need attention ----------------------------------------------------------------
+
+bp.add_app_template_global(clients_needing_attention)
+
+
+@bp.app_template_global()
+def needs_attention_panel(client: Client) -> dict:
+    """The client record's "Needs attention" section: open alerts with the answer, the latest acknowledged ones."""
+    open_alerts = open_alerts_of(client)
+    acknowledged = acknowledged_alerts_of(client)
+    return {"open": open_alerts.items, "more_open": open_alerts.has_next,
+            "acknowledged": acknowledged.items[:ACKNOWLEDGED_ON_RECORD],
+            "more": len(acknowledged.items) > ACKNOWLEDGED_ON_RECORD or acknowledged.has_next,
+            "forms": {shown.alert.id: _acknowledge_form(shown.alert, formdata=None) for shown in open_alerts.items}}
+
+
+@bp.app_template_global()
+def needs_attention_home():
+    """The open alerts the signed-in staff member may see, for the page staff land on after signing in."""
+    return open_alerts_seen_by(current_user, request.args.get("attention", 1, type=int))
+
+
+def _acknowledge_form(alert: FormAlert, **kwargs) -> AcknowledgeForm:
+    return AcknowledgeForm(prefix=f"alert-{alert.id}", **kwargs)
+
+
+@bp.post("/clients/<int:client_id>/alerts/<int:alert_id>/acknowledge")
+@staff_required
+def acknowledge_alert(client_id: int, alert_id: int):
+    client = client_or_404(client_id)
+    alert = of_client_or_404(client, FormAlert, alert_id)
+    form = _acknowledge_form(alert)
+    if not form.validate_on_submit():
+        return render("forms/acknowledge.html", client=client, shown=as_shown(alert) if alert.is_open else None,
+                      form=form, http_status=422)
+    try:
+        acknowledge(alert, current_user, form.note.data)
+    except AlreadyAcknowledged:
+        db.session.rollback()
+        flash(f"{alert.acknowledged_by.name if alert.acknowledged_by else 'A colleague'} acknowledged this "
+              "answer already.")
+    else:
+        db.session.commit()
+        flash("Acknowledged. The “Needs attention” marker is gone.")
+    return see_other(url_for("clients.show", client_id=client.id, _anchor="needs-attention"))
+
+
+@bp.get("/clients/<int:client_id>/alerts")
+@staff_required
+def client_alerts(client_id: int):
+    """Every acknowledged alert of a client, newest first, a page at a time."""
+    client = client_or_404(client_id)
+    listed = acknowledged_alerts_of(client, request.args.get("page", 1, type=int))
+    record("form_alerts.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return render("forms/alerts.html", client=client, listed=listed)
 
 
 @bp.post("/clients/<int:client_id>/forms")

@@ -1,5 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.form_base import stripped
+
+CRISIS_TEXT_LIMIT = 1000
 
 
 class WorkflowsForm(FlaskForm):
@@ -10,3 +15,13 @@ class WorkflowsForm(FlaskForm):
         "Send intake form on client creation", validate_choice=True,
         description="Every new client finds this form waiting in their portal as soon as the record is added "
                     "(with an e-mail that says only that something new is there).")
+
+
+class SafetyForm(FlaskForm):
+    crisis_text = TextAreaField(
+        "If you need help now", filters=[stripped], render_kw={"rows": 5},
+        validators=[DataRequired("Write what a client should do in a crisis, with the phone numbers to call."),
+                    Length(max=CRISIS_TEXT_LIMIT, message=f"Use at most {CRISIS_TEXT_LIMIT:,} characters.")],
+        description="Clients see this right after sending a form with an answer that needs attention, and at the "
+                    "top of their portal home until a staff member acknowledges it. Give your local emergency "
+                    "number and any crisis line you trust. It is never sent by e-mail.")

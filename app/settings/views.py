@@ -10,7 +10,7 @@ from app.inbox.forms import CommunicationsForm
 from app.inbox.policy import MODES
 from app.inbox.service import change_mode
 from app.pages import render, see_other
-from app.settings.forms import WorkflowsForm
+from app.settings.forms import SafetyForm, WorkflowsForm
 from app.settings.policy import may_change_workspace_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -54,3 +54,19 @@ def communications():
         return see_other(url_for("settings.communications"))
     return render("settings/communications.html", form=form, modes=MODES,
                   http_status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/safety", methods=["GET", "POST"])
+@staff_required
+def safety():
+    if not may_change_workspace_settings(current_user):
+        abort(403)
+    workspace = current_user.workspace
+    form = SafetyForm(crisis_text=workspace.crisis_text_for_clients)
+    if form.validate_on_submit():
+        workspace.crisis_text = form.crisis_text.data.replace("\r\n", "\n")
+        record("settings.crisis_text_changed", workspace_id=workspace.id)
+        db.session.commit()
+        flash("Crisis text saved.")
+        return see_other(url_for("settings.safety"))
+    return render("settings/safety.html", form=form, http_status=422 if form.is_submitted() else 200)

@@ -74,6 +74,8 @@ def test_a_client_fills_in_a_phq9_over_two_visits_and_the_practitioner_sees_the_
         item(client, number).get_by_label(answer, exact=True).check()
     client.get_by_role("button", name="Send to Brunswick Practice").click()
     expect(client.get_by_text("Thank you. PHQ-9 was sent to Brunswick Practice.")).to_be_visible()
+    visit.assert_accessible(client, "the thank-you page")
+    client.get_by_role("link", name="See what you sent").click()
     expect(client.get_by_text("This is what you sent.")).to_be_visible()
     expect(client.get_by_role("radio")).to_have_count(0)
     visit.assert_accessible(client, "the PHQ-9 as sent")

@@ -117,8 +117,10 @@ def test_it_submits_and_then_shows_what_was_sent_read_only(phq9, aisha):
     answers = {f"q{n}": "1" for n in range(1, 10)} | {"difficulty": "1"}
     response = aisha.post(f"/portal/forms/{phq9.id}", phq9_post(answers, action="send"))
     assert response.status_code == 303
-    page = aisha.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Thank you. PHQ-9 was sent to Brunswick Practice." in page
+    assert response.headers["Location"] == f"/portal/forms/{phq9.id}/sent"
+    assert "Thank you. PHQ-9 was sent to Brunswick Practice." in aisha.get(response.headers["Location"]).get_data(
+        as_text=True)
+    page = aisha.get(f"/portal/forms/{phq9.id}").get_data(as_text=True)
     assert "This is what you sent." in page
     assert "<dd>Several days</dd>" in page and "<dd>Somewhat difficult</dd>" in page
     assert 'type="radio"' not in page and "form_draft.js" not in page

@@ -19,7 +19,7 @@ from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
 from app.documents.service import receive_upload_part, share_document, start_upload
 from app.forms.builder import create_template
-from app.forms.models import FormQuestion, FormRequest
+from app.forms.models import FormAlert, FormQuestion, FormRequest
 from app.forms.service import send_form, submit_form
 from app.inbox.models import Conversation, ConversationClient
 from app.inbox.service import start_conversation
@@ -102,6 +102,7 @@ def world(app) -> World:
             "template_id": template.id,
             "question_id": question.id,
             "form_id": phq9.id,
+            "alert_id": db.session.scalar(select(FormAlert.id).where(FormAlert.form_request_id == phq9.id)),
             "schedule_id": check_in.schedule_id,
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address

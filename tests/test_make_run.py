@@ -17,13 +17,17 @@ from app.mail import OutboxEmail
 from tests.conftest import PASSWORD, ROOT, HttpVisitor, free_port, wait_until
 
 
-def make_run_server_command(port: int, host: str) -> list[str]:
-    """The gunicorn line of `make run`, as make would run it with PORT and HOST set."""
-    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "-s", "run"], cwd=ROOT, check=True,
+def server_command(target: str, port: int, host: str) -> list[str]:
+    """The line of `make <target>` that starts the server, as make would run it with PORT and HOST set."""
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "-s", target], cwd=ROOT, check=True,
                              capture_output=True, text=True,
                              env={**subprocess.os.environ, "PORT": str(port), "HOST": host})
-    [line] = [line for line in dry_run.stdout.splitlines() if "/gunicorn " in line]
+    [line] = [line for line in dry_run.stdout.splitlines() if "/gunicorn " in line or " wsgi run " in line]
     return shlex.split(line)
+
+
+def make_run_server_command(port: int, host: str) -> list[str]:
+    return server_command("run", port, host)
 
 
 @pytest.fixture
@@ -91,3 +95,19 @@ def test_it_serves_compressed_pages_and_delivers_jobs_from_one_worker(made_run, 
     assert output.count("Booting worker") == 1, output
     assert output.count("embedded job runner started") == 1, output
     assert "development server" not in output.lower()
+
+
+def test_it_keeps_the_debug_server_for_development_with_one_job_thread(environment):
+    port = free_port()
+    environment.setenv("PORCH_RUN_JOBS", "1")
+    command = server_command("dev", port, "127.0.0.1")
+    assert command[command.index("--port") + 1] == str(port) and "--debug" in command
+    server = subprocess.Popen(command, cwd=ROOT, env=dict(subprocess.os.environ), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), "flask run to answer /healthz", seconds=30)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0].decode()
+    assert "Debugger is active" in output
+    assert output.count("embedded job runner started") == 1, output

@@ -6,6 +6,8 @@ the two-command start can't drift apart.
 
 import shlex
 import subprocess
+import threading
+import time
 import urllib.request
 import uuid
 
@@ -111,3 +113,32 @@ def test_it_keeps_the_debug_server_for_development_with_one_job_thread(environme
         output = server.communicate(timeout=20)[0].decode()
     assert "Debugger is active" in output
     assert output.count("embedded job runner started") == 1, output
+
+
+def test_it_keeps_answering_while_a_password_is_checked(made_run, practice):
+    base, _ = made_run
+    waits: list[float] = []
+    done = threading.Event()
+
+    def probe():
+        while not done.is_set():
+            started = time.perf_counter()
+            urllib.request.urlopen(base + "/healthz", timeout=10).read()
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+
+    carlos = HttpVisitor(base)
+    carlos.get("/login/help")
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        started = time.perf_counter()
+        status, page, _ = carlos.post("/login", {"email": "carlos@brunswick.example", "password": "wrong-password-1"})
+        login = time.perf_counter() - started
+    finally:
+        done.set()
+        prober.join()
+    assert status == 422 and "password" in page.lower()
+    assert max(waits) < 0.6 * login, (max(waits), login)  # argon2 runs beside the event loop, not on it
+    status, _, url = carlos.post("/login", {"email": "carlos@brunswick.example", "password": PASSWORD})
+    assert url.endswith("/clients")

@@ -37,7 +37,7 @@ dev: $(VENV)/.run-deps
 	$(BIN)/flask --app app porch demo
 	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
-# What a real deployment runs, on this machine: 2 web processes, an RQ worker, rq cron, PostgreSQL and Redis.
+# What a real deployment runs, on this machine (see Procfile): gunicorn, an RQ worker and rq cron on PostgreSQL and Redis.
 run-scaled: $(VENV)/.run-deps
 	$(BIN)/python run_scaled.py
 

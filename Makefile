@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-export PORCH_BASE_URL ?= http://$(HOST):$(PORT)
+run dev: export PORCH_BASE_URL ?= http://$(HOST):$(PORT)
 
 # One gevent worker: the embedded job thread lives in that one process (wsgi.py starts it; never --preload),
 # and each open page's WebSocket costs a greenlet, not a thread.

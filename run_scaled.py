@@ -89,7 +89,7 @@ def start(entries: list[tuple[str, str]], environ: dict[str, str]) -> dict[str, 
                                    stderr=subprocess.STDOUT, start_new_session=True)
         threading.Thread(target=relay, args=(name, width, process.stdout), daemon=True).start()
         running[name] = process
-        print(f"run-scaled: started {name} (pid {process.pid}): {shlex.join(argv)}", flush=True)
+        print(f"run-scaled: started {name} (pid {process.pid}): {command}", flush=True)  # URLs may hold passwords
     return running
 
 

@@ -2,16 +2,23 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export PORCH_BASE_URL ?= http://127.0.0.1:5000
+HOST ?= 127.0.0.1
+PORT ?= 5000
+run dev: export PORCH_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint services chromium java clean
+# One gevent worker: the embedded job thread lives in that one process (wsgi.py starts it; never --preload),
+# and each open page's WebSocket costs a greenlet, not a thread.
+SERVE_EMBEDDED = $(BIN)/gunicorn --worker-class gevent --workers 1 --worker-connections 1000 \
+	--bind $(HOST):$(PORT) --graceful-timeout 5 wsgi:app
+
+.PHONY: run dev run-scaled test lint services chromium java clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[scale]'
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
@@ -22,7 +29,17 @@ run: $(VENV)/.run-deps
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app porch demo
 	@echo "Porch is starting at $(PORCH_BASE_URL) (embedded mode; e-mails go to the Outbox page)."
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	$(SERVE_EMBEDDED)
+
+# The Flask development server: reloads on every change and shows tracebacks in the browser.
+dev: $(VENV)/.run-deps
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app porch demo
+	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
+
+# What a real deployment runs, on this machine (see Procfile): gunicorn, an RQ worker and rq cron on PostgreSQL and Redis.
+run-scaled: $(VENV)/.run-deps
+	$(BIN)/python run_scaled.py
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser here).
 chromium:

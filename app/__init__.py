@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from app import formatting, mail, queue, realtime, security
+from app import compression, formatting, mail, queue, realtime, security
 from app.config import load_settings
 from app.db import db as database
 from app.extensions import csrf, limiter, login_manager, migrate
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging()
 
+    compression.init_app(app)  # first: its after_request then runs last, on the finished response
     database.init_app(app)
     migrate.init_app(app, database, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -10,6 +10,7 @@ PORCH_SWEEPS setting) redoes whatever it drops.
 import heapq
 import itertools
 import logging
+import os
 import threading
 from datetime import datetime, timedelta
 
@@ -128,6 +129,7 @@ class InProcessQueue:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="porch-jobs", daemon=True)
             self._thread.start()
+            log.info("embedded job runner started in process %d", os.getpid())
 
     def stop(self) -> None:
         with self._wake:

@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def fingerprint_static(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
-            values.setdefault("v", _fingerprint(static_folder / values["filename"]))
+            values.setdefault("v", fingerprint(static_folder / values["filename"]))
 
 
 @lru_cache(maxsize=256)
@@ -63,7 +63,7 @@ def _fingerprint_of(path: Path, mtime: float) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def _fingerprint(path: Path) -> str:
+def fingerprint(path: Path) -> str:
     try:
         return _fingerprint_of(path, path.stat().st_mtime)
     except OSError:

@@ -230,9 +230,9 @@ class Visitor:
     def __init__(self, client: FlaskClient):
         self.client = client
 
-    def get(self, url: str, htmx: bool = False, **kwargs):
+    def get(self, url: str, htmx: bool = False, headers: dict | None = None, **kwargs):
         _forget_request_state()
-        return self.client.get(url, headers=_htmx_headers(htmx), **kwargs)
+        return self.client.get(url, headers={**_htmx_headers(htmx), **(headers or {})}, **kwargs)
 
     def csrf_token(self) -> str:
         _forget_request_state()

@@ -1,5 +1,6 @@
 """Password hashing (argon2id) and the rules a new password must meet."""
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -15,14 +16,27 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _off_the_event_loop(_hasher.hash, password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (_off_the_event_loop(_hasher.verify, password_hash or _DUMMY_HASH, password)
+                and password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _off_the_event_loop(work, *args):
+    """Under a gevent worker (`make run`) a hash would freeze every request and live socket of that process for
+    its whole run (measured: /healthz waited 1 s behind one login); argon2 lets go of the GIL, so a real thread
+    of gevent's pool does it while the loop goes on."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("threading"):
+        return work(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(work, args)
 
 
 def needs_rehash(password_hash: str) -> bool:

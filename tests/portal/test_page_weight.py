@@ -1,4 +1,4 @@
-"""The portal home stays light enough for a cheap phone on a slow network (sizes after gzip -9)."""
+"""The portal home and the login page stay light for a cheap phone on a slow network (bytes on the wire)."""
 
 import re
 from pathlib import Path
@@ -28,6 +28,11 @@ def weights(app) -> dict:
     return measure(aisha.get)
 
 
+@pytest.fixture
+def login_weights(app) -> dict:
+    return measure(Visitor(app.test_client()).get, "/login", cards=())
+
+
 def asset(weights: dict, path: str) -> dict:
     found = [a for a in weights["assets"] if a["path"] == path]
     assert found, f"the portal home does not load {path}; it loads {[a['path'] for a in weights['assets']]}"
@@ -49,6 +54,21 @@ def test_it_keeps_a_first_visit_within_30_kb(weights):
 
 def test_it_keeps_a_repeat_visit_within_8_kb(weights):
     assert weights["repeat_visit"] <= REPEAT_VISIT_BUDGET
+
+
+def test_it_counts_what_crosses_the_wire_compressed(weights):
+    assert weights["html_encoding"] == "br"
+    assert weights["html"] < weights["html_raw"]
+    assert {a["path"]: a["encoding"] for a in weights["assets"] if a["encoding"] != "br"} == {}
+    assert all(a["bytes"] < a["raw_bytes"] for a in weights["assets"])
+
+
+def test_it_keeps_the_login_page_within_the_same_budgets(login_weights):
+    assert login_weights["html_encoding"] == "br"
+    assert login_weights["html"] <= HTML_BUDGET
+    assert login_weights["first_visit"] <= FIRST_VISIT_BUDGET
+    assert login_weights["repeat_visit"] <= REPEAT_VISIT_BUDGET
+    assert login_weights["cached_for_a_year"]
 
 
 def test_it_serves_each_card_as_a_fragment_smaller_than_the_page(weights):

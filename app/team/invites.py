@@ -11,7 +11,8 @@ from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.resets import LinkProblem
 from app.auth.sessions import find_user, normalise_email
-from app.auth.tokens import digest
+from app.auth.tokens import digest, new_token
+from app.clients.invites import INVITE_TTL
 from app.db import db
 from app.queue import enqueue
 from app.team.models import StaffInvite
@@ -42,6 +43,35 @@ def invite_staff(workspace: Workspace, sent_by: User | None, *, email: str, name
     record("staff.invited", workspace_id=workspace.id, detail=role,
            actor_user_id=sent_by.id if sent_by else None)
     return invite
+
+
+def hand_out_staff_invite(workspace: Workspace, *, email: str, name: str, role: str) -> str:
+    """An invite whose link the operator passes on themselves (`flask porch add-staff`): no e-mail is sent.
+    Returns the token for the link; as for a mailed invite, only its hash is kept."""
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise AddressHasLogin(email)
+    now = clock.now()
+    _revoke_open_invites(workspace.id, email)
+    token, token_hash = new_token()
+    db.session.add(StaffInvite(workspace_id=workspace.id, email=email, name=name.strip(), role=role,
+                               token_hash=token_hash, expires_at=now + INVITE_TTL, sent_at=now, created_at=now))
+    record("staff.invited", workspace_id=workspace.id, detail=role)
+    return token
+
+
+def add_staff_with_password(workspace: Workspace, *, email: str, name: str, role: str, password: str) -> User:
+    """A colleague's login made by the operator, who chose its password."""
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise AddressHasLogin(email)
+    colleague = User(workspace_id=workspace.id, email=email, name=name.strip(), role=role,
+                     password_hash=hash_password(password), created_at=clock.now())
+    db.session.add(colleague)
+    db.session.flush()
+    _revoke_open_invites(workspace.id, email)
+    record("staff.added", workspace_id=workspace.id, subject_user_id=colleague.id, detail=role)
+    return colleague
 
 
 def resend_staff_invite(invite: StaffInvite, sent_by: User) -> StaffInvite:

@@ -40,9 +40,12 @@ def open_invites_page(workspace_id: int, number: int) -> Page:
 
 
 def _hold_the_team(workspace_id: int) -> Workspace:
-    """Lock the workspace row for this transaction, so that two changes at once can't each leave the other
-    as the last owner and together leave none (PostgreSQL; SQLite lets one writer in at a time anyway)."""
-    return db.session.scalar(select(Workspace).where(Workspace.id == workspace_id).with_for_update())
+    """Take the workspace row's write lock for this transaction, so that two changes at once can't each leave
+    the other as the last owner and together leave none. An UPDATE, not SELECT ... FOR UPDATE: on SQLite it
+    takes the database's write lock before the owners are counted."""
+    db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id)
+                       .execution_options(synchronize_session=False))
+    return db.session.get(Workspace, workspace_id)
 
 
 def _other_active_owners(member: User) -> int:

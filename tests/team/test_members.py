@@ -1,5 +1,9 @@
 """A colleague's page: changing a role, deactivating and reactivating, and who may do which."""
 
+import threading
+import urllib.parse
+import urllib.request
+
 import pytest
 from sqlalchemy import select
 
@@ -7,7 +11,17 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.db import db
 from app.team.service import LastOwner, change_role, deactivate
-from tests.conftest import PASSWORD, HttpVisitor, Visitor, link_in, make_portal_account, wait_until
+from tests.conftest import (
+    CSRF_IN_PAGE,
+    PASSWORD,
+    HttpVisitor,
+    Visitor,
+    link_in,
+    make_portal_account,
+    make_staff,
+    make_workspace,
+    wait_until,
+)
 from tests.inbox.test_live import closed_within, compose, signed_in, socket_of
 
 
@@ -139,3 +153,29 @@ def test_it_ends_a_deactivated_colleagues_cookie_socket_and_reset_link_at_once(l
     assert status == 410
     owner.post(f"/settings/team/{practice.carlos.id}/reactivate", {})
     assert HttpVisitor(live_server.url).get(reset.removeprefix(live_server.url))[0] == 410
+
+
+def test_it_keeps_an_owner_when_two_owners_step_down_at_the_same_moment(live_server):
+    with live_server.app.app_context():
+        workspace = make_workspace()
+        owners = [make_staff(workspace, f"owner{n}@brunswick.example", "owner") for n in (1, 2)]
+        paths = [f"/settings/team/{owner.id}/role" for owner in owners]
+    visitors = [signed_in(live_server.url, f"owner{n}@brunswick.example") for n in (1, 2)]
+    barrier, results = threading.Barrier(2), [None, None]
+    tokens = [CSRF_IN_PAGE.search(v.get("/login/help")[1]).group(1) for v in visitors]
+
+    def step_down(index: int) -> None:
+        data = urllib.parse.urlencode({"csrf_token": tokens[index], "role": "admin"}).encode()
+        barrier.wait(timeout=30)
+        results[index] = visitors[index]._open(urllib.request.Request(live_server.url + paths[index], data=data,
+                                                                      method="POST"))[0]
+
+    threads = [threading.Thread(target=step_down, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [200, 409]  # 200: the 303 followed to the colleague's page
+    with live_server.app.app_context():
+        assert db.session.scalars(select(User.role).where(User.workspace_id == workspace.id)
+                                  .order_by(User.role)).all() == ["admin", "owner"]

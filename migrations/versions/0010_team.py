@@ -18,6 +18,19 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite's batch mode rebuilds audit_events, and its append-only triggers (0001) go with the old table.
+AUDIT_GUARD_SQLITE = """
+CREATE TRIGGER IF NOT EXISTS audit_events_no_{op} BEFORE {op} ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
+"""
+
+
+def _keep_audit_append_only():
+    if op.get_bind().dialect.name == "sqlite":
+        for operation in ("UPDATE", "DELETE"):
+            op.execute(AUDIT_GUARD_SQLITE.format(op=operation))
+
+
 def upgrade():
     op.create_table('staff_invites',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -58,6 +71,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_subject_user_id'), ['subject_user_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_audit_events_subject_user_id_users'), 'users',
                                     ['subject_user_id'], ['id'])
+    _keep_audit_append_only()
 
 
 def downgrade():
@@ -66,6 +80,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_subject_user_id'))
         batch_op.drop_column('detail')
         batch_op.drop_column('subject_user_id')
+    _keep_audit_append_only()
     with op.batch_alter_table('staff_invites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_invites_workspace_id'))
         batch_op.drop_index(batch_op.f('ix_staff_invites_email'))

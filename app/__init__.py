@@ -101,10 +101,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.account import bp as account
     from app.portal.views import bp as portal
     from app.settings.views import bp as settings
+    from app.team.views import bp as team
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads):
+                      document_uploads, team):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

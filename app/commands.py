@@ -8,11 +8,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app import clock
-from app.auth.models import User
+from app.auth.models import STAFF_ROLES, User
 from app.auth.passwords import hash_password, password_problem
+from app.clients.invites import INVITE_TTL
 from app.db import db
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
+from app.mail import link_to
 from app.rotation import ROTATION_BATCH, reencrypt_columns
+from app.team.invites import add_staff_with_password, hand_out_staff_invite
 from app.tenancy import Workspace
 
 porch = AppGroup("porch", help="Porch set-up and upkeep.")
@@ -49,6 +52,49 @@ def create_workspace(name, owner_email, owner_name, time_zone, password):
                         role="owner", password_hash=hash_password(password), created_at=now))
     db.session.commit()
     click.echo(f"Created {name}; {owner_email} can log in now.")
+
+
+@porch.command("add-staff")
+@click.option("--workspace-id", type=int, help="The practice's id (or give --workspace).")
+@click.option("--workspace", "workspace_name", help="The practice's name, if no other practice has it.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(STAFF_ROLES), default="practitioner", show_default=True)
+@click.option("--set-password", is_flag=True,
+              help="Choose the password now (asked for) instead of printing an invite link.")
+def add_staff(workspace_id, workspace_name, email, name, role, set_password):
+    """Add a colleague to a practice: print a one-time invite link to pass on, or set their password now."""
+    workspace = _workspace_named(workspace_id, workspace_name)
+    if db.session.scalar(select(User.id).where(User.email == email.strip().lower())):
+        raise click.BadParameter("that address already has a login", param_hint="--email")
+    if set_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if problem := password_problem(password, email):
+            raise click.BadParameter(problem, param_hint="password")
+        add_staff_with_password(workspace, email=email, name=name, role=role, password=password)
+        db.session.commit()
+        click.echo(f"Added {name} to {workspace.name} as {role}; {email.strip().lower()} can log in now.")
+        return
+    token = hand_out_staff_invite(workspace, email=email, name=name, role=role)
+    db.session.commit()
+    click.echo(f"Invited {name} to {workspace.name} as {role}. Pass this link on; it works once, "
+               f"for {INVITE_TTL.days} days:")
+    click.echo(link_to("team.accept", token=token))
+
+
+def _workspace_named(workspace_id: int | None, name: str | None) -> Workspace:
+    if (workspace_id is None) == (name is None):
+        raise click.UsageError("Give either --workspace-id or --workspace.")
+    if workspace_id is not None:
+        workspace = db.session.get(Workspace, workspace_id)
+        if workspace is None:
+            raise click.BadParameter(f"no practice has id {workspace_id}", param_hint="--workspace-id")
+        return workspace
+    found = db.session.scalars(select(Workspace).where(Workspace.name == name)).all()
+    if len(found) != 1:
+        raise click.BadParameter(f"{len(found) or 'no'} practices are called {name!r}"
+                                 + ("; use --workspace-id" if found else ""), param_hint="--workspace")
+    return found[0]
 
 
 @porch.command("new-key")

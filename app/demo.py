@@ -26,6 +26,7 @@ DEMO_TIME_ZONE = "America/New_York"
 DEMO_LOGINS = [
     ("owner@brunswick.example", "owner (Maya Brennan)"),
     ("carlos@brunswick.example", "practitioner (Carlos Diaz)"),
+    ("priya@brunswick.example", "practitioner (Priya Shah), her own roster"),
     ("aisha@example.com", "client (Aisha Rahman), portal active"),
 ]
 
@@ -51,12 +52,13 @@ def load_demo_practice() -> bool:
 
     owner = staff("owner@brunswick.example", "Maya Brennan", "owner")
     carlos = staff("carlos@brunswick.example", "Carlos Diaz", "practitioner")
-    db.session.add_all([owner, carlos])
+    priya = staff("priya@brunswick.example", "Priya Shah", "practitioner")
+    db.session.add_all([owner, carlos, priya])
     db.session.flush()
 
-    def client(first, last, email):
+    def client(first, last, email, practitioner=carlos):
         person = Client(workspace_id=practice.id, first_name=first, last_name=last, email=email,
-                        time_zone=DEMO_TIME_ZONE, care_team=[carlos], created_at=now)
+                        time_zone=DEMO_TIME_ZONE, care_team=[practitioner], created_at=now)
         db.session.add(person)
         db.session.flush()
         return person
@@ -76,6 +78,9 @@ def load_demo_practice() -> bool:
     elena = client("Elena", "Rossi", "elena@example.com")
     elena.portal_disabled_at = now - timedelta(days=20)
     client("Farid", "Haddad", None)
+    client("Hana", "Sato", "hana.sato@example.com", practitioner=priya)
+    client("Jonah", "Weiss", "jonah@example.com", practitioner=priya)
+    client("Mateo", "Silva", None, practitioner=priya)
     db.session.commit()
     return True
 

@@ -8,11 +8,13 @@ from jobs.documents import sweep_documents
 from jobs.forms import sweep_forms
 from jobs.invites import sweep_invites
 from jobs.passwords import sweep_password_resets
+from jobs.team import sweep_staff_invites
 
 
 @job
 def run_sweeps() -> None:
     sweep_invites()
+    sweep_staff_invites()
     sweep_password_resets()
     sweep_conversations()
     sweep_documents()

@@ -16,6 +16,8 @@ class AuditEvent(db.Model):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(64), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # the colleague acted on
+    detail: Mapped[str | None] = mapped_column(String(120))  # e.g. "practitioner → admin"; never health data
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(index=True)

@@ -9,7 +9,8 @@ from app.db import db
 
 
 def record(action: str, *, workspace_id: int | None, client_id: int | None = None,
-           actor_user_id: int | None = None) -> AuditEvent:
+           actor_user_id: int | None = None, subject_user_id: int | None = None,
+           detail: str | None = None) -> AuditEvent:
     """Add an audit row to the current transaction. The actor defaults to the signed-in user."""
     if actor_user_id is None and has_request_context() and current_user.is_authenticated:
         actor_user_id = current_user.id
@@ -18,6 +19,8 @@ def record(action: str, *, workspace_id: int | None, client_id: int | None = Non
         actor_user_id=actor_user_id,
         action=action,
         client_id=client_id,
+        subject_user_id=subject_user_id,
+        detail=detail,
         ip_address=request.remote_addr if has_request_context() else None,
         user_agent=request.user_agent.string[:200] if has_request_context() else None,
         at=clock.now(),

@@ -24,6 +24,7 @@ from app.forms.service import send_form, submit_form
 from app.inbox.models import Conversation, ConversationClient
 from app.inbox.service import start_conversation
 from app.mail import OutboxEmail
+from app.team.invites import invite_staff
 from app.tenancy import Workspace
 from tests.conftest import make_client, make_portal_account, make_staff, make_workspace, run_jobs
 from tests.documents.files import png
@@ -32,6 +33,7 @@ PERSONAS = {  # the demo logins the README prints (and someone not signed in), a
     "nobody": (None, "/login"),
     "owner": ("owner@brunswick.example", "/clients"),
     "carlos": ("carlos@brunswick.example", "/clients"),
+    "priya": ("priya@brunswick.example", "/clients"),
     "aisha": ("aisha@example.com", "/portal"),
 }
 
@@ -53,7 +55,8 @@ def key() -> str:
 def world(app) -> World:
     """The demo practice (as `flask porch demo` loads it) plus a form template, a check-in, a submitted form, a
     shared document, a client upload (finished and one in progress), a group conversation and the e-mails all
-    that sends; beside it Elsewhere Clinic, and Ben of the demo practice with a portal account."""
+    that sends, and an invite to a new colleague; beside it Elsewhere Clinic, and Ben of the demo practice with a
+    portal account."""
     load_demo_practice()
     practice = db.session.scalar(select(Workspace).where(Workspace.name == DEMO_PRACTICE))
     owner, carlos, aisha_account = (db.session.scalar(select(User).where(User.email == email))
@@ -90,6 +93,10 @@ def world(app) -> World:
                               .order_by(OutboxEmail.id.desc()))
     assert email is not None, "the world's sends left no e-mail in the outbox"
 
+    staff_invite = invite_staff(practice, owner, email="dana@brunswick.example", name="Dana Lee", role="admin")
+    db.session.commit()
+    run_jobs(app)
+
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
@@ -106,6 +113,8 @@ def world(app) -> World:
             "schedule_id": check_in.schedule_id,
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address
+            "user_id": carlos.id,  # a colleague's page under Settings → Team
+            "invite_id": staff_invite.id,
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

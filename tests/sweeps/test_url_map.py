@@ -15,6 +15,7 @@ PUBLIC_BY_DESIGN = {
     "static": "stylesheet, scripts and vendored htmx under fingerprinted names: public files, nobody's data",
     "auth.reset_password": "the token in a reset link is the credential itself (tests/auth/test_password_reset.py)",
     "portal.accept": "the token in an invite link is the credential itself (tests/portal/test_invites.py)",
+    "team.accept": "the token in a staff invite link is the credential itself (tests/team/test_invites.py)",
     "portal.card": "`name` is one of the four card names, the same for every client; a card shows only the "
                    "signed-in client's own data",
 }

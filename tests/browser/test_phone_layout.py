@@ -13,6 +13,9 @@ from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, load_demo_practice
 from app.documents.service import share_document
+from app.forms.builder import create_template
+from app.forms.models import FormQuestion
+from app.forms.service import send_form
 from app.inbox.models import ConversationClient
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.browser.test_invite_journey import log_in
@@ -39,13 +42,22 @@ TAP_TARGETS = """tap => {
 
 @pytest.fixture
 def brunswick(live_server) -> dict:
-    """The demo practice, a handout shared with Aisha, and a client whose e-mail address is very long."""
+    """The demo practice; a handout and a custom form (a scale, several choices) for Aisha; and a client whose
+    e-mail address is very long."""
     with live_server.app.app_context():
         load_demo_practice()
         aisha = db.session.scalar(select(Client).where(Client.email == "aisha@example.com"))
         carlos = db.session.scalar(select(User).where(User.email == "carlos@brunswick.example"))
         share_document(aisha, carlos, title="Knee exercises for the first weeks after physiotherapy", kind="handout",
                        request_key=str(uuid.uuid4()), note="Ten slow squats, morning and evening.")
+        template = create_template(aisha.workspace_id, carlos, "Knee check-in", str(uuid.uuid4()))
+        db.session.add_all([
+            FormQuestion(template_id=template.id, position=0, kind="scale", prompt="How much does the knee hurt?",
+                         scale_min=0, scale_max=10, min_label="Not at all", max_label="Worst imaginable"),
+            FormQuestion(template_id=template.id, position=1, kind="multiple_choice", prompt="When does it hurt?",
+                         options_json='["Walking", "Climbing stairs", "Kneeling or squatting for a long time"]')])
+        db.session.flush()
+        send_form(aisha, carlos, f"template:{template.id}")
         long_address = make_client(aisha.workspace, "Bartholomew", "Featherstonehaugh-Worthington", LONG_ADDRESS,
                                    care_team=[carlos])
         conversation = db.session.scalar(select(ConversationClient.conversation_id)
@@ -85,6 +97,11 @@ def test_it_fits_every_portal_page_to_the_screen_with_large_tap_targets(javascri
             expect(aisha.get_by_role("heading", level=1)).to_have_text("PHQ-9 weekly check-in")
             aisha.get_by_role("group", name=re.compile(r"^1\. ")).get_by_label("Several days", exact=True).check()
             check(visit, aisha, "the PHQ-9", client_side=True)
+            aisha.go_back()
+            aisha.get_by_role("link", name="Knee check-in").click()
+            aisha.get_by_role("group", name=re.compile(r"^1\. ")).get_by_label("7", exact=True).check()
+            aisha.get_by_label("Climbing stairs").check()
+            check(visit, aisha, "a custom form", client_side=True)
         elif section == "Documents":
             expect(aisha.get_by_role("link", name="Download Knee exercises for the first weeks after physiotherapy"))\
                 .to_be_visible()

@@ -5,17 +5,38 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_login import current_user
+
+from app import clock
 
 LOCALE = "en_US"
 
 
+def viewer_time_zone() -> str | None:
+    """The zone of whoever is looking at the page; e-mails and jobs have no viewer (they say their zone)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.time_zone
+    return None
+
+
 def local_day(moment: datetime, time_zone: str) -> str:
-    return format_date(moment.astimezone(ZoneInfo(time_zone)), "EEEE d MMMM", locale=LOCALE)
+    """"Friday 3 January", with the year when it is not this year where the reader is."""
+    zone = ZoneInfo(time_zone)
+    local = moment.astimezone(zone)
+    this_year = local.year == clock.now().astimezone(zone).year
+    return format_date(local, "EEEE d MMMM" if this_year else "EEEE d MMMM yyyy", locale=LOCALE)
 
 
-def local_time(moment: datetime, time_zone: str) -> str:
-    return format_time(moment.astimezone(ZoneInfo(time_zone)), "h:mm a", locale=LOCALE)
+def local_time(moment: datetime, time_zone: str, viewer_zone: str | None = None) -> str:
+    """"10:00 AM", and the zone ("4:00 PM Berlin time") when the viewer's clocks show another time."""
+    zone = ZoneInfo(time_zone)
+    local = moment.astimezone(zone)
+    shown = format_time(local, "h:mm a", locale=LOCALE)
+    viewer_zone = viewer_zone or viewer_time_zone()
+    if viewer_zone and moment.astimezone(ZoneInfo(viewer_zone)).utcoffset() != local.utcoffset():
+        shown += " " + format_datetime(moment, "VVV", tzinfo=zone, locale=LOCALE) + " time"
+    return shown
 
 
 def local_date(moment: datetime, time_zone: str) -> str:

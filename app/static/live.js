@@ -20,3 +20,8 @@
     if (!fragment.querySelector("*")) event.detail.shouldSwap = false;
   });
 })();
+// On a narrow phone the portal's sections scroll sideways in their own row: keep the current one in sight.
+(function () {
+  var current = document.querySelector(".sections [aria-current='page']");
+  if (current) current.scrollIntoView({block: "nearest", inline: "nearest"});
+})();

@@ -51,7 +51,7 @@ def test_it_books_across_a_daylight_saving_change_for_a_client_in_another_zone(p
     appointment = db.session.scalar(select(Appointment))
     assert appointment.starts_at == datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # 10:00 EST, not EDT
     record = carlos.get(f"/clients/{lena.id}").get_data(as_text=True)
-    assert "Tuesday 3 November, 10:00 AM</strong> <span class=\"hint\">(3:00 PM for Lena)</span>" in record
+    assert "Tuesday 3 November, 10:00 AM</strong> <span class=\"hint\">(3:00 PM London time for Lena)</span>" in record
     portal = as_user(lena.account)
     assert "Tuesday 3 November, 3:00 PM" in portal.get("/portal/cards/upcoming", htmx=True).get_data(as_text=True)
     assert "Tuesday 3 November, 3:00 PM" in portal.get("/portal/appointments").get_data(as_text=True)
@@ -192,3 +192,13 @@ def test_it_refuses_a_cancel_without_its_csrf_token(practice, lena, as_user):
     assert carlos.post(f"/clients/{lena.id}/appointments/{appointment.id}/cancel", {}, csrf=False).status_code == 400
     db.session.refresh(appointment)
     assert appointment.cancelled_at is None
+
+
+def test_it_shows_the_year_of_an_appointment_next_year(practice, lena, as_user):
+    clock.freeze(BEFORE_US_DST_ENDS)
+    carlos, response = book(as_user, practice, lena, day="2027-01-05")
+    assert response.status_code == 303
+    record = carlos.get(f"/clients/{lena.id}").get_data(as_text=True)
+    assert "Tuesday 5 January 2027, 10:00 AM</strong>" in record
+    portal = as_user(lena.account).get("/portal/appointments").get_data(as_text=True)
+    assert "Tuesday 5 January 2027, 3:00 PM" in portal

@@ -30,8 +30,12 @@ CHROMIUM_ARGS = [
 ]
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text()
 RUN_AXE = "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 320, "height": 640}  # the narrowest phone we design for: the journeys' client side runs here
+LAPTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000
+WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
+  .map(el => [el, Math.round(el.getBoundingClientRect().right)]).filter(([el, right]) => right > innerWidth)
+  .slice(0, 8).map(([el, right]) => `${el.tagName.toLowerCase()}.${el.className} (${right} px)`)"""
 
 
 # --- the browser ---------------------------------------------------------------------------------
@@ -79,7 +83,8 @@ class Visit:
     _auditor: Page | None = field(default=None, repr=False)
 
     def page(self, javascript: bool = True, **options) -> Page:
-        """A page in a new context of its own (its own cookies), JavaScript on or off."""
+        """A page in a new context of its own (its own cookies), JavaScript on or off; a laptop unless told."""
+        options.setdefault("viewport", LAPTOP)
         context = self.browser.new_context(base_url=self.base_url, java_script_enabled=javascript, **options)
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
@@ -94,12 +99,21 @@ class Visit:
             self.csp_reports.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def assert_accessible(self, page: Page, what: str) -> None:
-        """Run axe-core on the page as shown now; fail with each violation's rule, impact, help and elements."""
+        """Run axe-core on the page as shown now; fail with each violation's rule, impact, help and elements.
+        A page wider than the screen (one that scrolls sideways) fails too."""
+        self.assert_fits_the_screen(page, what)
         target = self._replay(page) if page.context in self.javascript_off else page
         target.evaluate(AXE_SOURCE)
         violations = target.evaluate(RUN_AXE)
         if violations:
             pytest.fail(f"axe-core found problems on {what} ({page.url}):\n{_describe(violations)}", pytrace=False)
+
+    def assert_fits_the_screen(self, page: Page, what: str) -> None:
+        width = page.viewport_size["width"]
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            pytest.fail(f"{what} scrolls sideways at {width} px: {scroll_width} px wide, through "
+                        + ", ".join(page.evaluate(WIDER_THAN_THE_SCREEN)), pytrace=False)
 
     def assert_no_csp_reports(self) -> None:
         if self.csp_reports:

@@ -85,7 +85,9 @@ def test_a_client_fills_in_a_phq9_over_two_visits_and_the_practitioner_sees_the_
     staff.goto(f"/clients/{aisha_with_a_phq9}")
     forms = staff.get_by_role("region", name="Forms")
     expect(forms).to_contain_text("9 / 27 · Mild")
-    expect(forms.get_by_role("img", name=re.compile(r"PHQ-9 scores, oldest first: 9"))).to_be_visible()
+    expect(forms.get_by_text(re.compile(r"^PHQ-9 score 9 / 27 on .*The trend shows from the second one\.$")))\
+        .to_be_visible()
+    expect(forms.get_by_role("img")).to_have_count(0)  # no chart of a single dot
     visit.assert_accessible(staff, "the client record with a scored PHQ-9")
     forms.get_by_role("link", name="PHQ-9").click()
     expect(staff.get_by_text("Score 9 / 27 · Mild")).to_be_visible()

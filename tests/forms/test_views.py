@@ -119,6 +119,16 @@ def test_it_draws_a_trend_of_repeated_scores(practice, as_user):
     assert record.count("<circle") == 3
 
 
+def test_it_shows_a_single_score_as_text_until_there_is_a_trend(practice, as_user):
+    clock.freeze(NOW)
+    form = send_form(practice.aisha, practice.carlos, "builtin:phq9")
+    db.session.commit()
+    submitted(form, {f"q{n}": "1" for n in range(1, 10)} | {"q9": "0"})
+    record = as_user(practice.carlos).get(f"/clients/{practice.aisha.id}").get_data(as_text=True)
+    assert "<polyline" not in record
+    assert 'PHQ-9 score <span class="trend-score">8 / 27</span>' in record
+
+
 def test_it_keeps_the_draft_private_until_submitted(practice, as_user):
     form = send_form(practice.aisha, practice.carlos, "builtin:phq9")
     db.session.commit()

@@ -12,7 +12,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app, render_template, url_for
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -85,6 +85,21 @@ class OwedLinkEmail(OwedEmail):
     def mark_failed(self, at: datetime, reason: str) -> None:
         super().mark_failed(at, reason)
         self.sealed_token = None
+
+    def use_up(self) -> bool:
+        """Claim the link for its one use (the model needs `used_at`; `revoked_at` too if it has one).
+
+        One conditional UPDATE, so of two clicks at once exactly one gets True.
+        """
+        model, now = type(self), clock.now()
+        where = [model.id == self.id, model.used_at.is_(None), model.expires_at > now]
+        if hasattr(model, "revoked_at"):
+            where.append(model.revoked_at.is_(None))
+        claim = db.session.execute(update(model).where(*where).values(used_at=now)
+                                   .execution_options(synchronize_session=False))
+        if claim.rowcount == 1:
+            self.used_at = now
+        return claim.rowcount == 1
 
 
 def link_to(endpoint: str, **values) -> str:

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Boolean, String, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import EncryptedText, db
@@ -25,6 +26,7 @@ class Workspace(db.Model):
     communication_mode: Mapped[str] = mapped_column(String(24), default="reply_only", server_default="reply_only")
     client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
+    require_staff_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     @property
     def initials(self) -> str:

@@ -1,6 +1,7 @@
 """Periodic sweeps: redo from the database whatever a dead worker, a restart or a Redis outage dropped."""
 
 from jobs import job
+from jobs.account import sweep_account_emails
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
@@ -13,6 +14,7 @@ from jobs.passwords import sweep_password_resets
 def run_sweeps() -> None:
     sweep_invites()
     sweep_password_resets()
+    sweep_account_emails()
     sweep_conversations()
     sweep_documents()
     sweep_forms()

@@ -10,3 +10,10 @@ class WorkflowsForm(FlaskForm):
         "Send intake form on client creation", validate_choice=True,
         description="Every new client finds this form waiting in their portal as soon as the record is added "
                     "(with an e-mail that says only that something new is there).")
+
+
+class SecurityForm(FlaskForm):
+    require_staff_mfa = BooleanField(
+        "Require two-step sign-in of all staff",
+        description="Staff who haven't set up an authenticator app are asked to, at their next page, before "
+                    "anything else.")

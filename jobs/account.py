@@ -37,7 +37,7 @@ def _mail_link(change: EmailChange, token: str) -> None:
     user = db.session.get(User, change.user_id)
     workspace = user.workspace
     send_mail(change.new_email, "email_change", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("auth.confirm_email", token=token),
+              workspace_id=workspace.id, link=link_to("my_account.confirm_email", token=token),
               expires_at=change.expires_at, time_zone=user.time_zone)
 
 

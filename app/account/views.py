@@ -48,9 +48,9 @@ from app.pages import render, see_other, wants_fragment
 
 bp = Blueprint("my_account", __name__, url_prefix="/account")
 
-# What someone who must set up MFA first may still open.
-OPEN_BEFORE_MFA = frozenset({"my_account.mfa_setup", "my_account.download_codes", "auth.logout", "static",
-                             "live.live", "health.healthz", "health.readyz"})
+# What someone who must set up MFA first may still open: signing in and out, and setting it up.
+OPEN_BEFORE_MFA = frozenset({"my_account.mfa_setup", "my_account.download_codes", "static"})
+OPEN_BLUEPRINTS_BEFORE_MFA = frozenset({"auth", "errors", "health", "live"})
 
 
 @bp.context_processor
@@ -63,7 +63,9 @@ def account_chrome() -> dict:
 @bp.before_app_request
 def send_to_mfa_setup():
     """Staff of a practice that requires MFA go to set it up before any other page."""
-    if request.endpoint in OPEN_BEFORE_MFA or not current_user.is_authenticated:
+    if request.endpoint in OPEN_BEFORE_MFA or request.blueprint in OPEN_BLUEPRINTS_BEFORE_MFA:
+        return None
+    if not current_user.is_authenticated:
         return None
     if not must_set_up_mfa(current_user):
         return None

@@ -83,14 +83,12 @@ class PasswordChangeForm(PageForm):
 
 class TurnOnMfaForm(PageForm):
     code = StringField("Code from the app", filters=[stripped], validators=[
-        DataRequired("Enter the 6-digit code your app shows."), Length(max=12)],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+        DataRequired("Enter the 6-digit code your app shows."), Length(max=12)])
 
 
 class NewRecoveryCodesForm(PageForm):
     codes_code = StringField("Code from your authenticator app", filters=[stripped], validators=[
         DataRequired("Enter the 6-digit code your app shows."), Length(max=12)],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
         description="The codes you have now stop working.")
 
 
@@ -98,8 +96,7 @@ class TurnOffMfaForm(PageForm):
     off_password = PasswordField("Your password", validators=[
         DataRequired("Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)])
     off_code = StringField("Code from your authenticator app", filters=[stripped], validators=[
-        DataRequired("Enter the 6-digit code your app shows."), Length(max=12)],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+        DataRequired("Enter the 6-digit code your app shows."), Length(max=12)])
 
 
 class RecoveryCodesDownload(FlaskForm):

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import clock
 from app.appointments.models import Appointment
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
@@ -90,6 +91,12 @@ def world(app) -> World:
                               .order_by(OutboxEmail.id.desc()))
     assert email is not None, "the world's sends left no e-mail in the outbox"
 
+    owners_laptop = UserSession(user_id=owner.id, token_hash=uuid.uuid4().hex, user_agent="Mozilla/5.0 (X11; Linux "
+                                "x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", created_at=clock.now(),
+                                last_seen_at=clock.now())
+    db.session.add(owners_laptop)
+    db.session.commit()
+
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
@@ -105,6 +112,7 @@ def world(app) -> World:
             "schedule_id": check_in.schedule_id,
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address
+            "device_id": owners_laptop.id,  # another signed-in device of the owner's
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

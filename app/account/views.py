@@ -98,7 +98,6 @@ def account_sections(page: int = 1, **forms) -> dict:
         "password_form": forms.get("password_form") or PasswordChangeForm(formdata=None),
         "codes_form": forms.get("codes_form") or NewRecoveryCodesForm(formdata=None),
         "off_form": forms.get("off_form") or TurnOffMfaForm(formdata=None),
-        "button": ButtonForm(),
         "pending_change": pending_email_change(user),
         "recovery_codes_left": unused_recovery_codes(user) if user.uses_mfa else 0,
         "may_turn_off_mfa": may_turn_off_mfa(user),
@@ -138,7 +137,7 @@ def email():
         ask_email_change(current_user, form.new_email.data)
         record("email.change_asked", workspace_id=current_user.workspace_id, client_id=current_user.client_id)
         db.session.commit()
-        flash(f"We sent a link to {form.new_email.data}. Open it to start signing in with that address; "
+        flash("We sent a link to the new address. Open it to start signing in with that address; "
               "until then your current address stays in use.")
         return see_other(account_home())
     return render("account/email.html", email_form=form, http_status=422 if form.is_submitted() else 200)
@@ -158,7 +157,7 @@ def confirm_email(token: str):
         return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
     record("email.changed", workspace_id=user.workspace_id, client_id=user.client_id, actor_user_id=user.id)
     db.session.commit()
-    flash(f"You now sign in with {user.email}.")
+    flash("Your sign-in address is changed: sign in with the new one from now on.")
     return see_other(account_home() if current_user.is_authenticated else url_for("auth.login"))
 
 

@@ -82,6 +82,7 @@ def _register_page_context(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.account.views import bp as my_account
     from app.activity.views import bp as activity
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.views import bp as appointments
@@ -105,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads, team):
+                      document_uploads, team, my_account):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -38,6 +38,8 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "PORCH_VIDEO_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_VIDEO_MAX_MB", "200")),
         "PORCH_PLAIN_UPLOAD_MAX_BYTES": bytes_from_megabytes(environ.get("PORCH_PLAIN_UPLOAD_MAX_MB", "25")),
         "PORCH_CLIENT_QUOTA_BYTES": bytes_from_megabytes(environ.get("PORCH_CLIENT_QUOTA_MB", "1000")),
+        "PORCH_CLIENT_IDLE_MINUTES": int(environ.get("PORCH_CLIENT_IDLE_MINUTES", "30")),
+        "PORCH_STAFF_IDLE_MINUTES": int(environ.get("PORCH_STAFF_IDLE_MINUTES", "480")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -86,13 +86,18 @@ class OwedLinkEmail(OwedEmail):
         super().mark_failed(at, reason)
         self.sealed_token = None
 
-    def use_up(self, used: str, now: datetime) -> bool:
+    def use_up(self, used: str = "used_at", now: datetime | None = None) -> bool:
         """Mark the link used (its `used` column set to `now`) by one conditional UPDATE, so of several requests
-        using one link at once exactly one gets True; a used, revoked (`revoked_at`) or expired link gets False."""
-        model = type(self)
-        claim = db.session.execute(update(model).where(
-            model.id == self.id, getattr(model, used).is_(None), model.revoked_at.is_(None), model.expires_at > now,
-        ).values({used: now}).execution_options(synchronize_session=False))
+        using one link at once exactly one gets True; a used, revoked (`revoked_at`, if the model has one) or
+        expired link gets False."""
+        model, now = type(self), now or clock.now()
+        where = [model.id == self.id, getattr(model, used).is_(None), model.expires_at > now]
+        if hasattr(model, "revoked_at"):
+            where.append(model.revoked_at.is_(None))
+        claim = db.session.execute(update(model).where(*where).values({used: now})
+                                   .execution_options(synchronize_session=False))
+        if claim.rowcount == 1:
+            setattr(self, used, now)
         return claim.rowcount == 1
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Boolean, String, Text, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import EncryptedText, db
@@ -30,6 +31,7 @@ class Workspace(db.Model):
     client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
     crisis_text: Mapped[str | None] = mapped_column(Text)
+    require_staff_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     @property
     def crisis_text_for_clients(self) -> str:

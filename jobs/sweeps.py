@@ -2,6 +2,7 @@
 
 from jobs import job
 from jobs.alerts import sweep_alerts
+from jobs.account import sweep_account_emails
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
@@ -16,6 +17,7 @@ def run_sweeps() -> None:
     sweep_invites()
     sweep_staff_invites()
     sweep_password_resets()
+    sweep_account_emails()
     sweep_conversations()
     sweep_documents()
     sweep_forms()

@@ -28,6 +28,7 @@ HEALTH_DATA = {
     "client date of birth": "1980-02-29",
     "contact note": "Crisis team on 555 0199 after hours",
     "acknowledgement note": "Spoke with her GP about the overdose risk",
+    "staff phone": "+1 555 0177",
 }
 
 
@@ -59,6 +60,8 @@ def record_health_data(practice, as_user) -> None:
     db.session.commit()
 
     carlos, portal = as_user(practice.carlos), as_user(aisha.account)
+    assert carlos.post("/account/profile", {"preferred_name": "", "phone": HEALTH_DATA["staff phone"],
+                                            "time_zone": "UTC"}).status_code == 303
     assert carlos.post(f"/forms/{template.id}/questions",
                        {"prompt": "How was your week?", "kind": "long_text"}).status_code == 303
     form = send_form(aisha, practice.carlos, f"template:{template.id}")
@@ -169,3 +172,14 @@ def test_it_carries_on_with_the_columns_after_a_run_cut_short(practice, app, mon
     assert resumed.exit_code == 0, resumed.output
     assert "clients (phone, birth_date): 2 rows re-encrypted, 2 already under the newest key, 0 failed" \
         in resumed.output
+
+
+def test_it_stores_authenticator_secrets_encrypted_and_recovery_codes_hashed(practice, as_user, app):
+    from tests.auth.mfa_steps import turn_on_mfa
+
+    aisha = make_portal_account(practice.aisha)
+    codes = turn_on_mfa(as_user(aisha), aisha)
+    db.session.refresh(aisha)
+    stored = everything_stored(app)
+    assert aisha.totp_secret.casefold() not in stored
+    assert [code for code in codes if code.casefold() in stored or code.replace("-", "").casefold() in stored] == []

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app import clock
-from app.auth.sessions import SESSION_IDLE_LIMIT
 from tests.conftest import Visitor, make_portal_account
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "app" / "templates"
@@ -42,6 +41,8 @@ def production(environment, make_app):
     environment.setenv("SECRET_KEY", secrets.token_urlsafe(36))
     return make_app()
 
+
+CLIENT_IDLE_LIMIT = timedelta(minutes=30)  # PORCH_CLIENT_IDLE_MINUTES' default
 
 def policy(response) -> dict[str, list[str]]:
     directives = [d.split() for d in response.headers["Content-Security-Policy"].split(";") if d.strip()]
@@ -110,7 +111,7 @@ def test_it_tells_caches_that_a_fragment_differs_from_the_page(practice, as_user
 
 def test_it_sends_an_htmx_call_with_an_expired_session_to_the_login_page(practice, as_user):
     aisha = as_user(make_portal_account(practice.aisha))
-    clock.advance(SESSION_IDLE_LIMIT + timedelta(minutes=1))
+    clock.advance(CLIENT_IDLE_LIMIT + timedelta(minutes=1))
     response = aisha.get("/portal/cards/upcoming", htmx=True)
     assert response.status_code == 401
     assert response.get_data(as_text=True) == ""
@@ -121,7 +122,7 @@ def test_it_sends_an_htmx_call_with_an_expired_session_to_the_login_page(practic
 
 def test_it_redirects_a_page_request_with_an_expired_session_to_the_login_page(practice, as_user):
     aisha = as_user(make_portal_account(practice.aisha))
-    clock.advance(SESSION_IDLE_LIMIT + timedelta(minutes=1))
+    clock.advance(CLIENT_IDLE_LIMIT + timedelta(minutes=1))
     response = aisha.get("/portal/cards/upcoming")
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import login_manager
@@ -36,6 +36,16 @@ def client_required(view):
 @login_manager.unauthorized_handler
 def ask_to_sign_in():
     login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if "idle_minutes" in g:
+        flash(f"You were signed out after {idle_time(g.idle_minutes)} without activity, to keep your account safe "
+              "on a shared or lost device. Sign in again to carry on where you were.")
     response = make_response("", 401, {"HX-Redirect": login_url}) if wants_fragment() else redirect(login_url)
     response.vary.add("HX-Request")
     return response
+
+
+def idle_time(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"

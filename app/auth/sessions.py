@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import request, session
+from flask import current_app, g, request, session
 from sqlalchemy import select, update
 
 from app import clock
@@ -12,9 +12,11 @@ from app.auth.tokens import digest, new_token
 from app.db import db
 from app.realtime import publish
 
-SESSION_IDLE_LIMIT = timedelta(hours=12)
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 SESSIONS_ENDED = "sessions-ended"
+# An open page's live socket re-checks its session now and then; that is not activity, or no tab left open
+# would ever be signed out for being idle.
+SILENT_ENDPOINTS = frozenset({"live.live"})
 
 
 def normalise_email(email: str) -> str:
@@ -62,6 +64,30 @@ def end_session(row: UserSession) -> None:
     publish(sessions_channel(row.user_id), SESSIONS_ENDED)
 
 
+def end_other_sessions_of(user: User) -> None:
+    """Sign every device of `user` out but this one (a password change, "sign out all other devices")."""
+    current = current_session()
+    db.session.execute(update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+        UserSession.id != (current.id if current is not None else -1)).values(ended_at=clock.now()))
+    publish(sessions_channel(user.id), SESSIONS_ENDED)
+
+
+def current_session() -> UserSession | None:
+    """This device's session row, while it is live."""
+    token = session.get("sid")
+    if not token:
+        return None
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token),
+                                                       UserSession.ended_at.is_(None)))
+
+
+def idle_limit(user: User) -> timedelta:
+    """How long a session of `user` may go without a request (PORCH_CLIENT_IDLE_MINUTES / PORCH_STAFF_IDLE_MINUTES)."""
+    setting = "PORCH_CLIENT_IDLE_MINUTES" if user.is_client else "PORCH_STAFF_IDLE_MINUTES"
+    return timedelta(minutes=current_app.config[setting])
+
+
 def end_sessions_of(user: User) -> None:
     """Sign every device of `user` out (password reset, portal disabled, staff deactivated), live sockets included."""
     db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
@@ -75,17 +101,26 @@ def sessions_channel(user_id: int) -> str:
 
 
 def signed_in_user(_request) -> User | None:
-    """flask-login's request loader: the user behind this cookie's session, if it is still live."""
-    token = session.get("sid")
-    if not token:
-        return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token),
-                                                      UserSession.ended_at.is_(None)))
-    now = clock.now()
-    if row is None or now - row.last_seen_at > SESSION_IDLE_LIMIT or not row.user.is_active:
+    """flask-login's request loader: the user behind this cookie's session, if it is still live.
+
+    A session left idle past its limit ends here; `g.idle_minutes` tells the sign-in page why.
+    """
+    row = current_session()
+    if row is None:
         session.pop("sid", None)
         return None
-    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+    now = clock.now()
+    limit = idle_limit(row.user)
+    if now - row.last_seen_at > limit:
+        end_session(row)
+        db.session.commit()
+        g.idle_minutes = int(limit.total_seconds() // 60)
+        session.pop("sid", None)
+        return None
+    if not row.user.is_active:
+        session.pop("sid", None)
+        return None
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION and request.endpoint not in SILENT_ENDPOINTS:
         row.last_seen_at = row.user.last_seen_at = now
         db.session.commit()
     return row.user

@@ -1,10 +1,12 @@
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.audit.trail import record
 from app.auth.access import ask_to_sign_in  # noqa: F401  (registers the handler)
-from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from app.auth.lockout import LockedOut, count_failed_sign_in, refuse_while_locked_out
+from app.auth.mfa import TooManyCodes, challenge_for, code_accepted, end_challenge, start_challenge
+from app.auth.models import User
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
 from app.db import db
@@ -18,6 +20,7 @@ login_manager.request_loader(signed_in_user)
 # guessing one account is slowed by its own count of failures (app.auth.lockout).
 SIGN_IN_LIMIT_PER_ADDRESS = "30 per minute;300 per hour"
 RESET_LIMIT = "5 per minute;30 per hour"
+CHALLENGE = "sign_in_challenge"  # the session key of a sign-in waiting for its code
 
 
 def home_for(user) -> str:
@@ -55,6 +58,42 @@ def login():
             "Your portal access is turned off. Contact your practice to turn it back on."
             if password_ok else "That e-mail address and password don't match an account.")
         return render("auth/login.html", form=form, http_status=422)
+    if user.uses_mfa:
+        session[CHALLENGE] = start_challenge(user)
+        db.session.commit()
+        return see_other(url_for("auth.sign_in_code", next=safe_next(request.args.get("next"))))
+    return finish_sign_in(user)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.shared_limit(SIGN_IN_LIMIT_PER_ADDRESS, scope="sign-in", methods=["POST"])
+def sign_in_code():
+    """The second step: the session is not signed in until a code from the app (or a recovery code) is right."""
+    challenge = challenge_for(session.get(CHALLENGE))
+    if challenge is None:
+        flash("Signing in took too long, so it started over. Enter your e-mail address and password again.")
+        return see_other(url_for("auth.login", next=safe_next(request.args.get("next"))))
+    user, form = db.session.get(User, challenge.user_id), CodeForm()
+    if not form.validate_on_submit():
+        return render("auth/sign_in_code.html", form=form, http_status=422 if form.is_submitted() else 200)
+    try:
+        accepted = code_accepted(user, form.code.data)
+    except TooManyCodes as too_many:
+        form.code.errors.append(str(too_many))
+        response = render("auth/sign_in_code.html", form=form, http_status=429)
+        response.headers["Retry-After"] = str(too_many.retry_after)
+        return response
+    if not (accepted and user.is_active):
+        record("login.code_failed", workspace_id=user.workspace_id, actor_user_id=user.id)
+        db.session.commit()
+        form.code.errors.append("That code isn't right. Use the newest code your app shows, or a recovery code "
+                                "you haven't used yet.")
+        return render("auth/sign_in_code.html", form=form, http_status=422)
+    end_challenge(challenge)
+    return finish_sign_in(user)
+
+
+def finish_sign_in(user: User):
     sign_in(user)
     record("login", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()

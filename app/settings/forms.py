@@ -25,3 +25,10 @@ class SafetyForm(FlaskForm):
         description="Clients see this right after sending a form with an answer that needs attention, and at the "
                     "top of their portal home until a staff member acknowledges it. Give your local emergency "
                     "number and any crisis line you trust. It is never sent by e-mail.")
+
+
+class SecurityForm(FlaskForm):
+    require_staff_mfa = BooleanField(
+        "Require two-step sign-in of all staff",
+        description="Staff who haven't set up an authenticator app are asked to, at their next page, before "
+                    "anything else.")

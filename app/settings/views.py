@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app.audit.trail import record
 from app.auth.access import staff_required
+from app.auth.policy import may_require_staff_mfa
 from app.db import db
 from app.form_base import options
 from app.forms.service import choose_intake_form, intake_template_key, template_choices
@@ -10,7 +11,7 @@ from app.inbox.forms import CommunicationsForm
 from app.inbox.policy import MODES
 from app.inbox.service import change_mode
 from app.pages import render, see_other
-from app.settings.forms import SafetyForm, WorkflowsForm
+from app.settings.forms import SafetyForm, SecurityForm, WorkflowsForm
 from app.settings.policy import may_change_workspace_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -70,3 +71,19 @@ def safety():
         flash("Crisis text saved.")
         return see_other(url_for("settings.safety"))
     return render("settings/safety.html", form=form, http_status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@staff_required
+def security():
+    if not may_require_staff_mfa(current_user):
+        abort(403)
+    workspace = current_user.workspace
+    form = SecurityForm(obj=workspace)
+    if form.validate_on_submit():
+        workspace.require_staff_mfa = form.require_staff_mfa.data
+        record("settings.security_changed", workspace_id=workspace.id)
+        db.session.commit()
+        flash("Security saved.")
+        return see_other(url_for("settings.security"))
+    return render("settings/security.html", form=form, http_status=422 if form.is_submitted() else 200)

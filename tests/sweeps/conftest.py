@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import clock
 from app.appointments.models import Appointment
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
@@ -94,6 +95,10 @@ def world(app) -> World:
     assert email is not None, "the world's sends left no e-mail in the outbox"
 
     staff_invite = invite_staff(practice, owner, email="dana@brunswick.example", name="Dana Lee", role="admin")
+    owners_laptop = UserSession(user_id=owner.id, token_hash=uuid.uuid4().hex, user_agent="Mozilla/5.0 (X11; Linux "
+                                "x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", created_at=clock.now(),
+                                last_seen_at=clock.now())
+    db.session.add(owners_laptop)
     db.session.commit()
     run_jobs(app)
 
@@ -115,6 +120,7 @@ def world(app) -> World:
             "token": in_progress.token,  # a tus upload's address
             "user_id": carlos.id,  # a colleague's page under Settings → Team
             "invite_id": staff_invite.id,
+            "device_id": owners_laptop.id,  # another signed-in device of the owner's
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

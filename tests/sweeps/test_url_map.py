@@ -14,6 +14,8 @@ from tests.sweeps.conftest import World
 PUBLIC_BY_DESIGN = {
     "static": "stylesheet, scripts and vendored htmx under fingerprinted names: public files, nobody's data",
     "auth.reset_password": "the token in a reset link is the credential itself (tests/auth/test_password_reset.py)",
+    "my_account.confirm_email": "the token in the link that confirms a new sign-in address is the credential itself "
+                                "(tests/auth/test_account.py)",
     "portal.accept": "the token in an invite link is the credential itself (tests/portal/test_invites.py)",
     "team.accept": "the token in a staff invite link is the credential itself (tests/team/test_invites.py)",
     "portal.card": "`name` is one of the four card names, the same for every client; a card shows only the "

@@ -1,0 +1,1 @@
+"""A person's own account, the same for clients and staff: profile, sign-in address, password, MFA, devices."""

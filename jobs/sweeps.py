@@ -1,8 +1,8 @@
 """Periodic sweeps: redo from the database whatever a dead worker, a restart or a Redis outage dropped."""
 
 from jobs import job
-from jobs.alerts import sweep_alerts
 from jobs.account import sweep_account_emails
+from jobs.alerts import sweep_alerts
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents

@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
+    from app.branding.views import bp as branding
     from app.clients.views import bp as clients
     from app.documents.portal import bp as portal_documents
     from app.documents.tus import bp as document_uploads
@@ -103,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads):
+                      document_uploads, branding):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

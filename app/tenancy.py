@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +25,7 @@ class Workspace(db.Model):
     communication_mode: Mapped[str] = mapped_column(String(24), default="reply_only", server_default="reply_only")
     client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
+    getting_started_dismissed_at: Mapped[datetime | None]
 
     @property
     def initials(self) -> str:
@@ -37,14 +38,19 @@ PORCH_BRAND = {"name": "Porch", "colour": DEFAULT_BRAND_COLOUR, "initials": "P",
 
 def brand_context() -> dict:
     """What the page chrome shows: the signed-in user's practice, or the practice a page is about."""
-    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else None)}
+    from app.branding.brand import practice_of_visitor
+
+    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else practice_of_visitor())}
 
 
 def brand_of(workspace: Workspace | None) -> dict:
+    from app.branding.brand import brand_details
+
     if workspace is None:
-        return PORCH_BRAND
+        return {**PORCH_BRAND, "logo": None, "welcome": None,
+                "stylesheet_url": url_for("static", filename="porch.css")}
     return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
-            "white_label": workspace.white_label}
+            "white_label": workspace.white_label, **brand_details(workspace)}
 
 
 def current_workspace_id() -> int:

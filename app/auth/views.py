@@ -7,6 +7,7 @@ from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from app.auth.lockout import LockedOut, count_failed_sign_in, refuse_while_locked_out
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
+from app.branding.brand import remember_practice
 from app.db import db
 from app.extensions import limiter, login_manager
 from app.pages import render, safe_next, see_other
@@ -63,7 +64,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    workspace_id = current_user.workspace_id if current_user.is_authenticated else None
     sign_out()
+    if workspace_id is not None:
+        remember_practice(workspace_id)
     db.session.commit()
     return see_other(url_for("auth.login"))
 

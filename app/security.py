@@ -21,7 +21,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 HSTS = "max-age=63072000; includeSubDomains"
 # Served the same to everyone and cached a year under a fingerprinted URL: never with the session cookie.
-PUBLIC_CACHED_ENDPOINTS = frozenset({"static", "branding.stylesheet", "branding.logo"})
+PUBLIC_CACHED_ENDPOINTS = frozenset({"static", "branding.stylesheet", "branding.plain_stylesheet",
+                                     "branding.logo"})
 
 
 class NoSessionOnStaticFiles(SecureCookieSessionInterface):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import abort, url_for
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,11 +44,10 @@ def brand_context() -> dict:
 
 
 def brand_of(workspace: Workspace | None) -> dict:
-    from app.branding.brand import brand_details
+    from app.branding.brand import brand_details, brand_of_unknown_practice
 
     if workspace is None:
-        return {**PORCH_BRAND, "logo": None, "welcome": None,
-                "stylesheet_url": url_for("static", filename="porch.css")}
+        return brand_of_unknown_practice()
     return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
             "white_label": workspace.white_label, **brand_details(workspace)}
 

@@ -18,8 +18,10 @@ def branding_of(workspace_id: int) -> Branding | None:
 
 
 def stylesheet_fingerprint(workspace) -> str:
+    """Of our stylesheet and the practice's colour (None: our stylesheet alone, for no particular practice)."""
     base = static_fingerprint(Path(current_app.static_folder) / "porch.css")
-    return hashlib.sha256(f"{base}:{workspace.brand_colour}".encode()).hexdigest()[:12]
+    colour = workspace.brand_colour if workspace is not None else ""
+    return hashlib.sha256(f"{base}:{colour}".encode()).hexdigest()[:12]
 
 
 def brand_details(workspace) -> dict:
@@ -49,3 +51,15 @@ def practice_of_visitor():
         return workspace
     only = db.session.scalars(select(Workspace).order_by(Workspace.id).limit(2)).all()
     return only[0] if len(only) == 1 else None
+
+
+def brand_of_unknown_practice() -> dict:
+    """A signed-out page that can't tell which of several practices it is for: neutral once any of them is
+    white-labelled, since its clients may be the ones looking."""
+    from app.tenancy import PORCH_BRAND, Workspace
+
+    plain = {**PORCH_BRAND, "logo": None, "welcome": None,
+             "stylesheet_url": url_for("branding.plain_stylesheet", v=stylesheet_fingerprint(None))}
+    if db.session.scalar(select(Workspace.id).where(Workspace.white_label.is_(True)).limit(1)) is None:
+        return plain
+    return {**plain, "name": "Client portal", "initials": "CP", "white_label": True}

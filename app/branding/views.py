@@ -68,9 +68,22 @@ def stylesheet(workspace_id: int):
     current = stylesheet_fingerprint(workspace)
     if request.args.get("v") != current:
         return redirect(url_for("branding.stylesheet", workspace_id=workspace.id, v=current))
+    return _cached_a_year(Response(_our_stylesheet() + f"\n:root {{ --accent: {workspace.brand_colour}; }}\n".encode(),
+                                   mimetype="text/css"))
+
+
+@bp.get("/brand/style.css")
+def plain_stylesheet():
+    """Ours alone, for signed-out pages that belong to no one practice, under a name that names no product."""
+    current = stylesheet_fingerprint(None)
+    if request.args.get("v") != current:
+        return redirect(url_for("branding.plain_stylesheet", v=current))
+    return _cached_a_year(Response(_our_stylesheet(), mimetype="text/css"))
+
+
+def _our_stylesheet() -> bytes:
     with current_app.open_resource("static/porch.css", "rb") as ours:
-        css = ours.read() + f"\n:root {{ --accent: {workspace.brand_colour}; }}\n".encode()
-    return _cached_a_year(Response(css, mimetype="text/css"))
+        return ours.read()
 
 
 @bp.get("/brand/<int:workspace_id>/logo.png")

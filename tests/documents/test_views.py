@@ -253,7 +253,7 @@ def test_it_answers_a_document_over_its_type_limit_with_413(practice, aisha_onli
     app.config["PORCH_DOCUMENT_MAX_BYTES"] = 50_000
     response = upload(as_user(aisha_online.account), files.jpeg(60_000), "big.jpg")
     assert response.status_code == 413
-    assert "the most Porch accepts for a document or photo is 0.05 MB" in response.get_data(as_text=True)
+    assert "the most this portal accepts for a document or photo is 0.05 MB" in response.get_data(as_text=True)
     assert stored_files(app) == []
 
 

@@ -105,6 +105,7 @@ def world(app) -> World:
             "schedule_id": check_in.schedule_id,
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address
+            "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

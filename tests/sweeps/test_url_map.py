@@ -15,6 +15,8 @@ PUBLIC_BY_DESIGN = {
     "static": "stylesheet, scripts and vendored htmx under fingerprinted names: public files, nobody's data",
     "auth.reset_password": "the token in a reset link is the credential itself (tests/auth/test_password_reset.py)",
     "portal.accept": "the token in an invite link is the credential itself (tests/portal/test_invites.py)",
+    "branding.stylesheet": "a practice's colour: shown on its login page to anyone, so public by design",
+    "branding.logo": "a practice's logo: on its login page and in its e-mails, so public by design",
     "portal.card": "`name` is one of the four card names, the same for every client; a card shows only the "
                    "signed-in client's own data",
 }

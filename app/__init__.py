@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
+    from app.getting_started.views import bp as getting_started
     from app.health import bp as health
     from app.inbox.portal import bp as portal_messages
     from app.inbox.socket import bp as live
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads, branding):
+                      document_uploads, branding, getting_started):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

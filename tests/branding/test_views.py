@@ -140,3 +140,12 @@ def test_it_shows_the_practice_on_the_login_page_after_signing_out(practice, out
 
 def test_it_shows_the_only_practice_on_a_fresh_login_page(practice, visitor):
     assert "<title>Log in · Brunswick Practice</title>" in visitor.get("/login").get_data(as_text=True)
+
+
+def test_it_stores_an_uploaded_jpeg_as_a_png_without_its_exif(practice, as_user):
+    response = as_user(practice.owner).post("/settings/branding", branding_form(images.jpeg_with_exif(), "me.jpg"),
+                                            content_type="multipart/form-data")
+    assert response.status_code == 303
+    stored = branding_of(practice).logo_png
+    assert stored.startswith(b"\x89PNG") and b"Dr Secret Artist" not in stored and b"Exif" not in stored
+    assert not Image.open(io.BytesIO(stored)).getexif()

@@ -30,15 +30,15 @@ def settings():
         abort(403)
     workspace = current_user.workspace
     branding = branding_of(workspace.id)
+    saved = {"obj": workspace, "portal_welcome": branding.portal_welcome if branding else None,
+             "email_signature": branding.email_signature if branding else None}
     if request.method == "GET":
-        form = BrandingForm(obj=workspace, portal_welcome=branding.portal_welcome if branding else None,
-                            email_signature=branding.email_signature if branding else None)
-        return render("branding/settings.html", form=form)
+        return render("branding/settings.html", form=BrandingForm(**saved))
     request.max_content_length = LOGO_MAX_BYTES + FORM_OVERHEAD
     try:
         request.form  # noqa: B018 (reading the form reads the body)
     except RequestEntityTooLarge:
-        form = BrandingForm(formdata=None, obj=workspace)
+        form = BrandingForm(formdata=None, **saved)
         form.logo.errors = [TOO_LARGE]
         return render("branding/settings.html", form=form, http_status=413)
     csrf.protect()

@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.views import bp as appointments
     from app.auth.views import bp as auth
+    from app.branding.views import bp as branding
     from app.clients.views import bp as clients
     from app.documents.portal import bp as portal_documents
     from app.documents.tus import bp as document_uploads
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
+    from app.getting_started.views import bp as getting_started
     from app.health import bp as health
     from app.inbox.portal import bp as portal_messages
     from app.inbox.socket import bp as live
@@ -106,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads, team, my_account):
+                      document_uploads, team, my_account, branding, getting_started):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

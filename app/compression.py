@@ -22,7 +22,7 @@ from flask import Flask, Response, abort, current_app, request
 from flask_compress import Compress
 from werkzeug.security import safe_join
 
-from app.security import fingerprint
+from app.security import static_fingerprint
 
 COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
                     "image/svg+xml"]
@@ -83,7 +83,7 @@ def _static_file(path: Path, mtime_ns: int, size: int) -> StaticFile:
                                  ("gzip", gzip.compress(body, compresslevel=9, mtime=0))):
             if len(packed) < len(body):
                 bodies[encoding] = packed
-    return StaticFile(mimetype, fingerprint(path), hashlib.sha256(body).hexdigest()[:32], bodies)
+    return StaticFile(mimetype, static_fingerprint(path), hashlib.sha256(body).hexdigest()[:32], bodies)
 
 
 def static_file(filename: str) -> StaticFile:

@@ -1,9 +1,11 @@
 """The demo practice: Brunswick Practice, with one of everything a portal shows."""
 
+import io
 import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app import clock
@@ -12,6 +14,9 @@ from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.tokens import new_token
 from app.billing.models import Invoice
+from app.branding.logo import prepare_logo
+from app.branding.models import Branding
+from app.branding.service import set_logo
 from app.clients.invites import INVITE_TTL
 from app.clients.models import Client, PortalInvite
 from app.db import db
@@ -31,6 +36,27 @@ DEMO_LOGINS = [
 ]
 
 
+DEMO_COLOUR = "#2e6b4f"
+
+
+def _brand(practice: Workspace, now: datetime) -> None:
+    """A logo drawn at load time (a house under a roof, in the practice's colour) and a welcome."""
+    drawing = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(drawing)
+    pen.rounded_rectangle((0, 0, 127, 127), radius=28, fill=DEMO_COLOUR)
+    pen.polygon([(24, 64), (64, 26), (104, 64)], fill="white")
+    pen.rectangle((38, 62, 90, 102), fill="white")
+    pen.rectangle((57, 76, 71, 102), fill=DEMO_COLOUR)
+    png = io.BytesIO()
+    drawing.save(png, "PNG")
+    branding = Branding(workspace_id=practice.id, updated_at=now,
+                        portal_welcome="Welcome to Brunswick Practice. Your appointments, forms and messages "
+                                       "are all here.",
+                        email_signature="Brunswick Practice · 12 Sydney Road, Brunswick · (03) 9555 0100")
+    set_logo(branding, prepare_logo(png.getvalue()))
+    db.session.add(branding)
+
+
 def coming_tuesday(now: datetime, zone: ZoneInfo) -> date:
     today = now.astimezone(zone).date()
     return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
@@ -42,9 +68,11 @@ def load_demo_practice() -> bool:
         return False
     now, zone = clock.now(), ZoneInfo(DEMO_TIME_ZONE)
     password = hash_password(DEMO_PASSWORD)
-    practice = Workspace(name=DEMO_PRACTICE, time_zone=DEMO_TIME_ZONE, currency="USD", created_at=now)
+    practice = Workspace(name=DEMO_PRACTICE, time_zone=DEMO_TIME_ZONE, currency="USD", created_at=now,
+                         brand_colour=DEMO_COLOUR)
     db.session.add(practice)
     db.session.flush()
+    _brand(practice, now)
 
     def staff(email, name, role):
         return User(workspace_id=practice.id, email=email, name=name, role=role, password_hash=password,

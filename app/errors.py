@@ -14,9 +14,9 @@ MESSAGES = {
     404: ("Not found", "There's nothing here. Check the address, or go back to the start."),
     405: ("Not allowed", "That address can't be used like this."),
     410: ("Gone", "This link can't be used any more."),
-    413: ("Too large", "What you sent is larger than Porch accepts. Try something smaller."),
+    413: ("Too large", "What you sent is larger than can be accepted here. Try something smaller."),
     429: ("Slow down", "Too many tries in a short time. Wait a minute, then try again."),
-    500: ("Something went wrong", "Porch hit an error. Nothing you did caused it; try again in a moment."),
+    500: ("Something went wrong", "The portal hit an error. Nothing you did caused it; try again in a moment."),
 }
 
 

@@ -20,13 +20,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 HSTS = "max-age=63072000; includeSubDomains"
+# Served the same to everyone and cached a year under a fingerprinted URL: never with the session cookie.
+PUBLIC_CACHED_ENDPOINTS = frozenset({"static", "branding.stylesheet", "branding.plain_stylesheet",
+                                     "branding.logo"})
 
 
 class NoSessionOnStaticFiles(SecureCookieSessionInterface):
     """Static files never carry the session, so no `Vary: Cookie`: browsers reuse them across logins."""
 
     def save_session(self, app, session, response):
-        if request.endpoint != "static":
+        if request.endpoint not in PUBLIC_CACHED_ENDPOINTS:
             super().save_session(app, session, response)
 
 
@@ -55,7 +58,7 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def fingerprint_static(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
-            values.setdefault("v", fingerprint(static_folder / values["filename"]))
+            values.setdefault("v", static_fingerprint(static_folder / values["filename"]))
 
 
 @lru_cache(maxsize=256)
@@ -63,7 +66,7 @@ def _fingerprint_of(path: Path, mtime: float) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def fingerprint(path: Path) -> str:
+def static_fingerprint(path: Path) -> str:
     try:
         return _fingerprint_of(path, path.stat().st_mtime)
     except OSError:

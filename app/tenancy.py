@@ -31,6 +31,7 @@ class Workspace(db.Model):
     client_contact_note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime]
     crisis_text: Mapped[str | None] = mapped_column(Text)
+    getting_started_dismissed_at: Mapped[datetime | None]
     require_staff_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     @property
@@ -49,14 +50,18 @@ PORCH_BRAND = {"name": "Porch", "colour": DEFAULT_BRAND_COLOUR, "initials": "P",
 
 def brand_context() -> dict:
     """What the page chrome shows: the signed-in user's practice, or the practice a page is about."""
-    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else None)}
+    from app.branding.brand import practice_of_visitor
+
+    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else practice_of_visitor())}
 
 
 def brand_of(workspace: Workspace | None) -> dict:
+    from app.branding.brand import brand_details, brand_of_unknown_practice
+
     if workspace is None:
-        return PORCH_BRAND
+        return brand_of_unknown_practice()
     return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
-            "white_label": workspace.white_label}
+            "white_label": workspace.white_label, **brand_details(workspace)}
 
 
 def current_workspace_id() -> int:

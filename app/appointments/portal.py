@@ -31,8 +31,9 @@ def index():
 @client_required
 def calendar(appointment_id: int):
     appointment = own_appointment_or_404(appointment_id)
-    host = urlsplit(current_app.config["PORCH_BASE_URL"]).hostname or "porch"
-    body = calendar_file(appointment, current_user.workspace.name, host)
+    host = urlsplit(current_app.config["PORCH_BASE_URL"]).hostname or "localhost"
+    workspace = current_user.workspace
+    body = calendar_file(appointment, workspace.name, host, white_label=workspace.white_label)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"',
         "Cache-Control": "no-store"})

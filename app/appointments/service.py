@@ -144,10 +144,10 @@ def join_link_open(appointment: Appointment) -> bool:
             and appointment.starts_at - JOIN_OPENS_BEFORE <= now < appointment.ends_at)
 
 
-def calendar_file(appointment: Appointment, practice: str, host: str) -> bytes:
+def calendar_file(appointment: Appointment, practice: str, host: str, white_label: bool = False) -> bytes:
     """An iCalendar file for one appointment; its UID and SEQUENCE let calendars update it when it changes."""
     calendar = Calendar()
-    calendar.add("prodid", "-//Porch//Client portal//EN")
+    calendar.add("prodid", f"-//{practice if white_label else 'Porch'}//Client portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()

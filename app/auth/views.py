@@ -9,6 +9,7 @@ from app.auth.mfa import TooManyCodes, challenge_for, code_accepted, end_challen
 from app.auth.models import User
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
+from app.branding.brand import remember_practice
 from app.db import db
 from app.extensions import limiter, login_manager
 from app.pages import render, safe_next, see_other
@@ -102,7 +103,10 @@ def finish_sign_in(user: User):
 
 @bp.post("/logout")
 def logout():
+    workspace_id = current_user.workspace_id if current_user.is_authenticated else None
     sign_out()
+    if workspace_id is not None:
+        remember_practice(workspace_id)
     db.session.commit()
     return see_other(url_for("auth.login"))
 

@@ -71,7 +71,7 @@ def accept_invite(invite: PortalInvite, password: str) -> User:
     """
     client = invite.client
     if find_user(invite.email) is not None:
-        raise LinkProblem("This e-mail address already has a Porch account. Log in with it, or ask "
+        raise LinkProblem("This e-mail address already has an account here. Log in with it, or ask "
                           f"{client.workspace.name} to invite you at another address.", 409)
     password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
     now = clock.now()

@@ -102,10 +102,10 @@ def check_type_and_size(head: bytes, size: int) -> str:
         raise Refused(422, "This file is empty. Choose another file.")
     content_type = sniff(head)
     if content_type is None:
-        raise Refused(415, f"Porch can't take this kind of file. Send a {ACCEPTED_NAMES} file.")
+        raise Refused(415, f"This kind of file can't be sent here. Send a {ACCEPTED_NAMES} file.")
     if size > limit_for(content_type):
         kind = "a video" if content_type.startswith("video/") else "a document or photo"
-        raise Refused(413, f"This file is {megabytes(size)}; the most Porch accepts for {kind} is "
+        raise Refused(413, f"This file is {megabytes(size)}; the most this portal accepts for {kind} is "
                            f"{megabytes(limit_for(content_type))}.")
     return content_type
 

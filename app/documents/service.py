@@ -222,7 +222,7 @@ def start_upload(client: Client, uploaded_by: User, *, length: int, file_name: s
     if length == 0:
         raise Refused(422, "This file is empty. Choose another file.")
     if length > largest_limit():
-        raise Refused(413, f"This file is {megabytes(length)}; the most Porch accepts is "
+        raise Refused(413, f"This file is {megabytes(length)}; the most this portal accepts is "
                            f"{megabytes(largest_limit())} (for a video).")
     _check_quota(client, length)
     store = storage()

@@ -74,7 +74,7 @@
       var video = /^video\//.test(file.type);
       var limit = file.type ? (video ? limits.video : limits.document) : Math.max(limits.video, limits.document);
       if (file.size > limit) {
-        return "This file is " + megabytes(file.size) + "; the most Porch accepts for " +
+        return "This file is " + megabytes(file.size) + "; the most this portal accepts for " +
           (video ? "a video" : "a document or photo") + " is " + megabytes(limit) + ".";
       }
       if (file.size > limits.left) {

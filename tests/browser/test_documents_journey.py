@@ -59,7 +59,7 @@ def test_it_takes_a_clients_photo_and_shares_a_pdf_that_she_downloads(javascript
         assert refused.value.status == 413
         expect(aisha).to_have_title(re.compile(r"^Error: Upload a file"))
     expect(aisha.get_by_label("File to upload")).to_have_accessible_description(re.compile(
-        r"This file is 0\.14 MB; the most Porch accepts for a document or photo is 0\.1 MB\."))
+        r"This file is 0\.14 MB; the most this portal accepts for a document or photo is 0\.1 MB\."))
     visit.assert_accessible(aisha, "the upload page with the oversize error")
 
     choose(aisha, "knee.png", "image/png", files.png())

@@ -46,7 +46,7 @@ def test_it_allows_videos_more_room_than_documents(app):
     with pytest.raises(Refused) as refused:
         check_type_and_size(files.pdf(), 40_000)
     assert refused.value.status == 413
-    assert "the most Porch accepts for a document or photo is 0.01 MB" in refused.value.message
+    assert "the most this portal accepts for a document or photo is 0.01 MB" in refused.value.message
 
 
 @pytest.mark.parametrize(("data", "content_type"), [a for a in ACCEPTED if a[1] != "text/plain"],

@@ -124,7 +124,7 @@ def test_it_refuses_a_file_of_another_type_once_its_first_bytes_arrive(tus, app)
     with pytest.raises(TusUploadFailed) as failed:
         uploader.upload()
     assert failed.value.status_code == 415
-    assert b"Porch can't take this kind of file" in failed.value.response_content
+    assert b"This kind of file can't be sent here" in failed.value.response_content
     assert (upload_count(), document_count()) == (0, 0)
     assert stored_files(app) == []
 
@@ -144,7 +144,8 @@ def test_it_refuses_an_upload_larger_than_it_takes(tus, app):
     with pytest.raises(TusCommunicationError) as failed:
         tus.uploader(file_stream=io.BytesIO(VIDEO)).upload()
     assert failed.value.status_code == 413
-    assert failed.value.response_content == b"This file is 0.95 MB; the most Porch accepts is 0.5 MB (for a video)."
+    assert failed.value.response_content == (b"This file is 0.95 MB; the most this portal accepts is 0.5 MB "
+                                             b"(for a video).")
     assert upload_count() == 0
     assert stored_files(app) == []
 
@@ -154,7 +155,7 @@ def test_it_refuses_a_video_over_the_video_limit_after_its_first_bytes(tus, app)
     with pytest.raises(TusUploadFailed) as failed:
         tus.uploader(file_stream=io.BytesIO(VIDEO), chunk_size=100_000).upload()
     assert failed.value.status_code == 413
-    assert failed.value.response_content == b"This file is 0.95 MB; the most Porch accepts for a video is 0.5 MB."
+    assert failed.value.response_content == b"This file is 0.95 MB; the most this portal accepts for a video is 0.5 MB."
     assert (upload_count(), document_count()) == (0, 0)
     assert stored_files(app) == []
 

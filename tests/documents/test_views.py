@@ -213,7 +213,7 @@ def test_it_decides_the_type_by_content_not_by_name(practice, aisha_online, as_u
     aisha = as_user(aisha_online.account)
     response = upload(aisha, files.html(), "scan.pdf")
     assert response.status_code == 415
-    assert "Porch can&#39;t take this kind of file." in response.get_data(as_text=True)
+    assert "This kind of file can&#39;t be sent here." in response.get_data(as_text=True)
     assert upload(aisha, files.png(), "notes.txt").status_code == 303
     assert db.session.scalar(select(Document.content_type)) == "image/png"
 
@@ -221,7 +221,7 @@ def test_it_decides_the_type_by_content_not_by_name(practice, aisha_online, as_u
 @pytest.mark.parametrize(("data", "status", "message"), [
     (b"", 422, "This file is empty. Choose another file."),
     (files.pdf()[:-8], 422, "This file seems to be cut short"),
-    (files.svg(), 415, "Porch can&#39;t take this kind of file."),
+    (files.svg(), 415, "This kind of file can&#39;t be sent here."),
 ])
 def test_it_refuses_bad_files_and_leaves_nothing_behind(practice, aisha_online, as_user, app, data, status, message):
     response = upload(as_user(aisha_online.account), data, "file.pdf")
@@ -253,7 +253,7 @@ def test_it_answers_a_document_over_its_type_limit_with_413(practice, aisha_onli
     app.config["PORCH_DOCUMENT_MAX_BYTES"] = 50_000
     response = upload(as_user(aisha_online.account), files.jpeg(60_000), "big.jpg")
     assert response.status_code == 413
-    assert "the most Porch accepts for a document or photo is 0.05 MB" in response.get_data(as_text=True)
+    assert "the most this portal accepts for a document or photo is 0.05 MB" in response.get_data(as_text=True)
     assert stored_files(app) == []
 
 

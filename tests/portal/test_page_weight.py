@@ -44,7 +44,9 @@ def test_it_keeps_the_portal_home_html_within_14_kb(weights):
 
 
 def test_it_keeps_our_stylesheet_within_10_kb(weights):
-    assert asset(weights, "/static/porch.css")["bytes"] <= CSS_BUDGET
+    stylesheets = [a for a in weights["assets"] if a["kind"] == "stylesheet"]
+    assert len(stylesheets) == 1  # the practice's: ours with its colour added, so one request
+    assert stylesheets[0]["bytes"] <= CSS_BUDGET
     assert weights["css"] <= CSS_BUDGET
 
 

@@ -121,6 +121,7 @@ def world(app) -> World:
             "user_id": carlos.id,  # a colleague's page under Settings → Team
             "invite_id": staff_invite.id,
             "device_id": owners_laptop.id,  # another signed-in device of the owner's
+            "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

@@ -18,6 +18,8 @@ PUBLIC_BY_DESIGN = {
                                 "(tests/auth/test_account.py)",
     "portal.accept": "the token in an invite link is the credential itself (tests/portal/test_invites.py)",
     "team.accept": "the token in a staff invite link is the credential itself (tests/team/test_invites.py)",
+    "branding.stylesheet": "a practice's colour: shown on its login page to anyone, so public by design",
+    "branding.logo": "a practice's logo: on its login page and in its e-mails, so public by design",
     "portal.card": "`name` is one of the four card names, the same for every client; a card shows only the "
                    "signed-in client's own data",
 }

@@ -121,6 +121,12 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime]
 
 
+def mail_from_practice(workspace, to: str, template: str, **context) -> OutboxEmail:
+    """send_mail() in a practice's name: its name as the sender, its branding in the template."""
+    return send_mail(to, template, sender_name=workspace.name, workspace=workspace, workspace_id=workspace.id,
+                     **context)
+
+
 def send_mail(to: str, template: str, *, sender_name: str, **context) -> OutboxEmail:
     """Deliver now (call from a job); raises MailRefused or MailDeferred. The outbox row is added either way."""
     subject = render_template(f"mail/{template}.subject.txt", **context).strip()

@@ -8,7 +8,7 @@ from app import clock
 from app.auth.account import EMAIL_CHANGE_TTL
 from app.auth.models import EmailChange, EmailChangedNotice, User
 from app.db import db
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, mail_link_once, resend_due
 
@@ -36,13 +36,12 @@ def _change_still_wanted(change: EmailChange) -> bool:
 def _mail_link(change: EmailChange, token: str) -> None:
     user = db.session.get(User, change.user_id)
     workspace = user.workspace
-    send_mail(change.new_email, "email_change", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("my_account.confirm_email", token=token),
-              expires_at=change.expires_at, time_zone=user.time_zone)
+    mail_from_practice(workspace, change.new_email, "email_change",
+                       link=link_to("my_account.confirm_email", token=token),
+                       expires_at=change.expires_at, time_zone=user.time_zone)
 
 
 def _mail_notice(notice: EmailChangedNotice) -> None:
     user = db.session.get(User, notice.user_id)
     workspace = user.workspace
-    send_mail(notice.old_email, "email_changed", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, login_link=link_to("auth.forgot_password"))
+    mail_from_practice(workspace, notice.old_email, "email_changed", login_link=link_to("auth.forgot_password"))

@@ -1,5 +1,5 @@
 from app.forms.models import FormAlertEmail
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
 
@@ -20,6 +20,5 @@ def _still_wanted(email: FormAlertEmail) -> bool:
 
 def _mail(email: FormAlertEmail) -> None:
     workspace = email.user.workspace
-    send_mail(email.email, "attention_needed", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id,
-              link=link_to("clients.show", client_id=email.alert.client_id, _anchor="needs-attention"))
+    mail_from_practice(workspace, email.email, "attention_needed",
+                       link=link_to("clients.show", client_id=email.alert.client_id, _anchor="needs-attention"))

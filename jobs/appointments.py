@@ -2,7 +2,7 @@ from app import clock
 from app.appointments.models import AppointmentReminder
 from app.appointments.service import reminder_still_wanted
 from app.db import db
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
 
@@ -22,9 +22,9 @@ def _mail(reminder: AppointmentReminder) -> None:
     appointment = reminder.appointment
     client = appointment.client
     workspace = client.workspace
-    send_mail(reminder.email, "appointment_reminder", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, starts_at=appointment.starts_at, time_zone=client.time_zone,
-              link=link_to("portal_appointments.index"))
+    mail_from_practice(workspace, reminder.email, "appointment_reminder", starts_at=appointment.starts_at,
+                       time_zone=client.time_zone,
+                       link=link_to("portal_appointments.index"))
 
 
 def sweep_appointment_reminders() -> None:

@@ -4,7 +4,7 @@ from app import clock
 from app.db import db
 from app.inbox import queries, service
 from app.inbox.models import ConversationClient, Message, MessageNotification
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
 
@@ -38,8 +38,7 @@ def _mail(notification: MessageNotification) -> None:
     member = db.session.get(ConversationClient, (notification.conversation_id, notification.client_id))
     workspace = member.client.workspace
     link = link_to("portal_messages.show", conversation_id=notification.conversation_id)
-    send_mail(member.client.account.email, "new_message", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link)
+    mail_from_practice(workspace, member.client.account.email, "new_message", link=link)
 
 
 def sweep_conversations() -> None:

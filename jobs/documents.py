@@ -2,7 +2,7 @@
 
 from app.documents.models import DocumentNotice
 from app.documents.service import drop_abandoned_uploads
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
 
@@ -22,8 +22,7 @@ def _still_wanted(notice: DocumentNotice) -> bool:
 def _mail(notice: DocumentNotice) -> None:
     client = notice.document.client
     workspace = client.workspace
-    send_mail(client.account.email, "document_shared", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("portal_documents.index"))
+    mail_from_practice(workspace, client.account.email, "document_shared", link=link_to("portal_documents.index"))
 
 
 def sweep_documents() -> None:

@@ -1,5 +1,5 @@
 from app.forms.models import FormNotice
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
 
@@ -24,5 +24,4 @@ def _still_wanted(notice: FormNotice) -> bool:
 
 def _mail(notice: FormNotice) -> None:
     workspace = notice.form_request.workspace
-    send_mail(notice.email, "form_waiting", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("portal_forms.index"))
+    mail_from_practice(workspace, notice.email, "form_waiting", link=link_to("portal_forms.index"))

@@ -1,7 +1,7 @@
 from app.audit.trail import record
 from app.clients.invites import INVITE_TTL
 from app.clients.models import PortalInvite
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import mail_link_once, resend_due
 
@@ -21,10 +21,9 @@ def _still_wanted(invite: PortalInvite) -> bool:
 
 def _mail(invite: PortalInvite, token: str) -> None:
     workspace = invite.client.workspace
-    send_mail(invite.email, "portal_invite", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("portal.accept", token=token),
-              login_link=link_to("auth.portal_login"),
-              expires_at=invite.expires_at, time_zone=invite.client.time_zone)
+    mail_from_practice(workspace, invite.email, "portal_invite", link=link_to("portal.accept", token=token),
+                       login_link=link_to("auth.portal_login"),
+                       expires_at=invite.expires_at, time_zone=invite.client.time_zone)
 
 
 def _audit(invite: PortalInvite) -> None:

@@ -7,7 +7,7 @@ from app.auth.models import PasswordReset, User
 from app.auth.resets import RESET_TTL
 from app.auth.sessions import find_user
 from app.db import db
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import mail_link_once, resend_due
 
@@ -36,6 +36,5 @@ def _still_wanted(reset: PasswordReset) -> bool:
 def _mail(reset: PasswordReset, token: str) -> None:
     user = db.session.get(User, reset.user_id)
     workspace = user.workspace
-    send_mail(user.email, "password_reset", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("auth.reset_password", token=token),
-              expires_at=reset.expires_at, time_zone=user.time_zone)
+    mail_from_practice(workspace, user.email, "password_reset", link=link_to("auth.reset_password", token=token),
+                       expires_at=reset.expires_at, time_zone=user.time_zone)

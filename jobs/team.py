@@ -1,6 +1,6 @@
 from app.audit.trail import record
 from app.clients.invites import INVITE_TTL
-from app.mail import link_to, send_mail
+from app.mail import link_to, mail_from_practice
 from app.team.models import StaffInvite
 from jobs import job
 from jobs.delivery import mail_link_once, resend_due
@@ -22,10 +22,9 @@ def _still_wanted(invite: StaffInvite) -> bool:
 
 def _mail(invite: StaffInvite, token: str) -> None:
     workspace = invite.workspace
-    send_mail(invite.email, "staff_invite", sender_name=workspace.name, workspace=workspace,
-              workspace_id=workspace.id, link=link_to("team.accept", token=token),
-              login_link=link_to("auth.login"), role=invite.role,
-              expires_at=invite.expires_at, time_zone=workspace.time_zone)
+    mail_from_practice(workspace, invite.email, "staff_invite", link=link_to("team.accept", token=token),
+                       login_link=link_to("auth.login"), role=invite.role,
+                       expires_at=invite.expires_at, time_zone=workspace.time_zone)
 
 
 def _audit(invite: StaffInvite) -> None:

@@ -47,12 +47,12 @@ class CodeForm(FlaskForm):
 class ProfileForm(PageForm):
     preferred_name = StringField("Preferred name", filters=[stripped], validators=[
         Optional(), Length(max=60, message="Use at most 60 characters.")],
-        description="What Porch calls you, e.g. on the home page. Leave empty to use your first name.")
+        description="What we call you, e.g. on the home page. Leave empty to use your first name.")
     phone = TelField("Phone", filters=[stripped], validators=[
         Optional(), Length(max=32, message="Use at most 32 characters."),
         Regexp(r"^\+?[0-9 ()\-.]{5,}$", message="Use digits, spaces and + ( ) - only.")])
     time_zone = SelectField("Time zone", choices=time_zone_choices,
-                            description="Times in Porch are shown in this zone.")
+                            description="Times are shown in this zone.")
 
 
 class EmailChangeForm(PageForm):

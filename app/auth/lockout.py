@@ -14,19 +14,43 @@ from limits import parse_many
 from app.auth.sessions import normalise_email
 from app.extensions import limiter
 
-# Each tier waits longer: 5 wrong guesses cost a minute, 10 a quarter of an hour, 20 an hour.
-FAILED_SIGN_IN_LIMITS = parse_many("5 per minute;10 per 15 minutes;20 per hour")
-SCOPE = "failed-sign-ins"
 
+class TryLater(Exception):
+    """Refused for a while: `retry_after` seconds; the message says what happened and when to try again."""
 
-class LockedOut(Exception):
-    """Too many failed sign-ins for this address; the message says when to try again, the same for every address."""
-
-    def __init__(self, until: float):
+    def __init__(self, what: str, until: float, or_else: str = ""):
         self.retry_after = max(1, math.ceil(until - time.time()))
         minutes = math.ceil(self.retry_after / 60)
-        super().__init__(f"Too many failed sign-ins with this e-mail address. Try again in {minutes} "
-                         f"minute{'' if minutes == 1 else 's'}, or reset your password.")
+        super().__init__(f"{what} Try again in {minutes} minute{'' if minutes == 1 else 's'}{or_else}.")
+
+
+class LockedOut(TryLater):
+    """Too many failed sign-ins for this address; the same words for every address."""
+
+    def __init__(self, until: float):
+        super().__init__("Too many failed sign-ins with this e-mail address.", until, ", or reset your password")
+
+
+class Failures:
+    """Failures of one kind counted per key, tier by tier; while any tier is used up, `refusal` is raised."""
+
+    def __init__(self, scope: str, limits: str, refusal: type[TryLater]):
+        self.scope, self.limits, self.refusal = scope, parse_many(limits), refusal
+
+    def refuse_while_used_up(self, key: str) -> None:
+        counts = limiter.limiter
+        used_up = [counts.get_window_stats(limit, self.scope, key).reset_time
+                   for limit in self.limits if not counts.test(limit, self.scope, key)]
+        if used_up:
+            raise self.refusal(max(used_up))
+
+    def count(self, key: str) -> None:
+        for limit in self.limits:
+            limiter.limiter.hit(limit, self.scope, key)
+
+
+# Each tier waits longer: 5 wrong guesses cost a minute, 10 a quarter of an hour, 20 an hour.
+FAILED_SIGN_INS = Failures("failed-sign-ins", "5 per minute;10 per 15 minutes;20 per hour", LockedOut)
 
 
 def _account(email: str) -> str:
@@ -35,14 +59,8 @@ def _account(email: str) -> str:
 
 def refuse_while_locked_out(email: str) -> None:
     """Raise LockedOut while the address has used up any tier, whatever the password tried now."""
-    account, counts = _account(email), limiter.limiter
-    used_up = [counts.get_window_stats(limit, SCOPE, account).reset_time
-               for limit in FAILED_SIGN_IN_LIMITS if not counts.test(limit, SCOPE, account)]
-    if used_up:
-        raise LockedOut(max(used_up))
+    FAILED_SIGN_INS.refuse_while_used_up(_account(email))
 
 
 def count_failed_sign_in(email: str) -> None:
-    account = _account(email)
-    for limit in FAILED_SIGN_IN_LIMITS:
-        limiter.limiter.hit(limit, SCOPE, account)
+    FAILED_SIGN_INS.count(_account(email))

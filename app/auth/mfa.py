@@ -8,37 +8,33 @@ import base64
 import hashlib
 import hmac
 import io
-import math
 import secrets
-import time
 from datetime import timedelta
 
 import pyotp
 import segno
-from limits import parse_many
 from markupsafe import Markup
 from sqlalchemy import delete, or_, select, update
 
 from app import clock
+from app.auth.lockout import Failures, TryLater
 from app.auth.models import RecoveryCode, SignInChallenge, User
 from app.auth.tokens import digest, new_token
 from app.db import db
-from app.extensions import limiter
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_BYTES = 10  # 80 bits, shown as four groups of four base32 characters
 CHALLENGE_TTL = timedelta(minutes=5)
 # One step either side of now, for phones whose clock is a little off.
 VALID_WINDOW = 1
-WRONG_CODE_LIMITS = parse_many("5 per minute;20 per hour")
-SCOPE = "wrong-mfa-codes"
 
 
-class TooManyCodes(Exception):
+class TooManyCodes(TryLater):
     def __init__(self, until: float):
-        self.retry_after = max(1, math.ceil(until - time.time()))
-        minutes = math.ceil(self.retry_after / 60)
-        super().__init__(f"Too many wrong codes. Try again in {minutes} minute{'' if minutes == 1 else 's'}.")
+        super().__init__("Too many wrong codes.", until)
+
+
+WRONG_CODES = Failures("wrong-mfa-codes", "5 per minute;20 per hour", TooManyCodes)
 
 
 # --- setting up --------------------------------------------------------------------------------------
@@ -146,16 +142,11 @@ def app_code_accepted(user: User, code: str) -> bool:
 
 
 def refuse_while_too_many(user: User) -> None:
-    account, counts = _account(user), limiter.limiter
-    used_up = [counts.get_window_stats(limit, SCOPE, account).reset_time
-               for limit in WRONG_CODE_LIMITS if not counts.test(limit, SCOPE, account)]
-    if used_up:
-        raise TooManyCodes(max(used_up))
+    WRONG_CODES.refuse_while_used_up(_account(user))
 
 
 def count_wrong_code(user: User) -> None:
-    for limit in WRONG_CODE_LIMITS:
-        limiter.limiter.hit(limit, SCOPE, _account(user))
+    WRONG_CODES.count(_account(user))
 
 
 def _account(user: User) -> str:

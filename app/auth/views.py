@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.trail import record
 from app.auth.access import ask_to_sign_in  # noqa: F401  (registers the handler)
@@ -13,6 +16,7 @@ from app.branding.brand import remember_practice
 from app.db import db
 from app.extensions import limiter, login_manager
 from app.pages import render, safe_next, see_other
+from app.tenancy import brand_of
 
 bp = Blueprint("auth", __name__)
 login_manager.request_loader(signed_in_user)
@@ -152,3 +156,33 @@ def reset_password(token: str):
     record("password.reset", workspace_id=user.workspace_id, actor_user_id=user.id)
     db.session.commit()
     return see_other(home_for(user))
+
+
+def invite_link_page(token: str, *, find: Callable, accept: Callable, page: str, ready: str, login_endpoint: str,
+                     home: Callable[[User], str]):
+    """The page behind an invite link (a client's or a colleague's): choose a password, get a login, signed in.
+
+    `find(token)` and `accept(invite, password)` raise LinkProblem for a link that can't be used; when a second
+    post of the same form made the login meanwhile, the person is sent to sign in with `ready` as the notice.
+    """
+    try:
+        invite = find(token)
+    except LinkProblem as problem:
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
+    form = NewPasswordForm()
+    form.account_email = invite.email
+    if not form.validate_on_submit():
+        return render(page, form=form, invite=invite, workspace=invite.workspace, brand=brand_of(invite.workspace),
+                      http_status=422 if form.is_submitted() else 200)
+    try:
+        user = accept(invite, form.password.data)
+        sign_in(user)
+        db.session.commit()
+    except LinkProblem as problem:
+        db.session.rollback()
+        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
+    except IntegrityError:
+        db.session.rollback()
+        flash(ready)
+        return see_other(url_for(login_endpoint))
+    return see_other(home(user))

@@ -1,5 +1,6 @@
 """Portal invites: send, re-send (the old link dies), accept, and the portal status a record shows."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,24 +44,30 @@ def revoke_open_invites(client: Client, now: datetime) -> None:
 
 
 def invite_for(token: str) -> PortalInvite:
-    """The invite behind a link, if it can still be accepted; LinkProblem (with a 4xx status) if not."""
-    invite = db.session.scalar(select(PortalInvite).where(PortalInvite.token_hash == digest(token)))
+    """The portal invite behind a link, if it can still be accepted; LinkProblem (with a 4xx status) if not."""
+    return invite_behind(PortalInvite, token, lambda invite: invite.client.workspace,
+                         withdrawn=lambda invite: invite.client.portal_disabled_at is not None)
+
+
+def invite_behind(model, token: str, practice_of: Callable, withdrawn: Callable = lambda invite: False):
+    """The invite (a client's or a colleague's) behind a link, if it can still be accepted; LinkProblem if not."""
+    invite = db.session.scalar(select(model).where(model.token_hash == digest(token)))
     if invite is None:
         raise LinkProblem("This invite link isn't valid. Check that you copied the whole link, "
                           "or ask your practice to send a new one.", 404)
-    practice = invite.client.workspace.name
+    practice = practice_of(invite).name
     if invite.accepted_at is not None:
-        raise _used_up(invite)
-    if invite.revoked_at is not None or invite.client.portal_disabled_at is not None:
+        raise invite_used_up(practice)
+    if invite.revoked_at is not None or withdrawn(invite):
         raise LinkProblem(f"This invite link is no longer valid — ask {practice} to send a new one.", 410)
     if invite.expires_at is None or invite.expires_at <= clock.now():
         raise LinkProblem(f"This invite link has expired — ask {practice} to send a new one.", 410)
     return invite
 
 
-def _used_up(invite: PortalInvite) -> LinkProblem:
+def invite_used_up(practice: str) -> LinkProblem:
     return LinkProblem("This invite link has already been used. Log in with the password you chose, "
-                       f"or ask {invite.client.workspace.name} to send a new invite.", 410)
+                       f"or ask {practice} to send a new invite.", 410)
 
 
 def accept_invite(invite: PortalInvite, password: str) -> User:
@@ -76,7 +83,7 @@ def accept_invite(invite: PortalInvite, password: str) -> User:
     password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
     now = clock.now()
     if not invite.use_up("accepted_at", now):
-        raise _used_up(invite)
+        raise invite_used_up(client.workspace.name)
     account = User(workspace_id=client.workspace_id, email=invite.email, name=client.full_name,
                    password_hash=password_hash, client_id=client.id, created_at=now)
     db.session.add(account)

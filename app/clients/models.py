@@ -68,3 +68,4 @@ class PortalInvite(OwedLinkEmail, db.Model):
     accepted_at: Mapped[datetime | None]
 
     client: Mapped[Client] = relationship()
+    workspace: Mapped[Workspace] = relationship()

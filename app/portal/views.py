@@ -1,25 +1,20 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, url_for
+from flask import Blueprint, abort, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.appointments.models import next_appointment
 from app.auth.access import client_required
-from app.auth.forms import NewPasswordForm
-from app.auth.resets import LinkProblem
-from app.auth.sessions import sign_in
+from app.auth.views import invite_link_page
 from app.billing.models import latest_invoice
 from app.clients.invites import accept_invite, invite_for
 from app.clients.models import Client
-from app.db import db
 from app.extensions import limiter
 from app.forms.models import waiting_forms
 from app.inbox.models import unread_for_client
 from app.pages import render, see_other, wants_fragment
-from app.tenancy import brand_of
 
 bp = Blueprint("portal", __name__)
 
@@ -78,25 +73,6 @@ def card(name: str):
 def accept(token: str):
     if current_user.is_authenticated and current_user.is_client:
         return see_other(url_for("portal.home"))
-    try:
-        invite = invite_for(token)
-    except LinkProblem as problem:
-        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
-    form = NewPasswordForm()
-    form.account_email = invite.email
-    if not form.validate_on_submit():
-        workspace = invite.client.workspace
-        return render("portal/accept_invite.html", form=form, invite=invite, workspace=workspace,
-                      brand=brand_of(workspace), http_status=422 if form.is_submitted() else 200)
-    try:
-        account = accept_invite(invite, form.password.data)
-        sign_in(account)
-        db.session.commit()
-    except LinkProblem as problem:
-        db.session.rollback()
-        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
-    except IntegrityError:
-        db.session.rollback()
-        flash("Your portal account is ready. Log in with the password you chose.")
-        return see_other(url_for("auth.portal_login"))
-    return see_other(url_for("portal.home"))
+    return invite_link_page(token, find=invite_for, accept=accept_invite, page="portal/accept_invite.html",
+                            ready="Your portal account is ready. Log in with the password you chose.",
+                            login_endpoint="auth.portal_login", home=lambda account: url_for("portal.home"))

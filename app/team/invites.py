@@ -3,7 +3,7 @@ the old link); accepting one makes the colleague's login with the role they were
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app import clock
 from app.audit.trail import record
@@ -11,8 +11,8 @@ from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.resets import LinkProblem
 from app.auth.sessions import find_user, normalise_email
-from app.auth.tokens import digest, new_token
-from app.clients.invites import INVITE_TTL
+from app.auth.tokens import new_token
+from app.clients.invites import INVITE_TTL, invite_behind, invite_used_up
 from app.db import db
 from app.queue import enqueue
 from app.team.models import StaffInvite
@@ -92,36 +92,20 @@ def _revoke_open_invites(workspace_id: int, email: str) -> None:
 
 
 def staff_invite_for(token: str) -> StaffInvite:
-    """The invite behind a link, if it can still be accepted; LinkProblem (with a 4xx status) if not."""
-    invite = db.session.scalar(select(StaffInvite).where(StaffInvite.token_hash == digest(token)))
-    if invite is None:
-        raise LinkProblem("This invite link isn't valid. Check that you copied the whole link, "
-                          "or ask your practice to send a new one.", 404)
-    practice = invite.workspace.name
-    if invite.accepted_at is not None:
-        raise _used_up(invite)
-    if invite.revoked_at is not None:
-        raise LinkProblem(f"This invite link is no longer valid — ask {practice} to send a new one.", 410)
-    if invite.expires_at is None or invite.expires_at <= clock.now():
-        raise LinkProblem(f"This invite link has expired — ask {practice} to send a new one.", 410)
-    return invite
-
-
-def _used_up(invite: StaffInvite) -> LinkProblem:
-    return LinkProblem("This invite link has already been used. Log in with the password you chose, "
-                       f"or ask {invite.workspace.name} to send a new invite.", 410)
+    """The staff invite behind a link, if it can still be accepted; LinkProblem (with a 4xx status) if not."""
+    return invite_behind(StaffInvite, token, lambda invite: invite.workspace)
 
 
 def accept_staff_invite(invite: StaffInvite, password: str) -> User:
     """Make the colleague's login. Claimed by one conditional UPDATE: of several posts of one link at once exactly
     one makes the login; the others get LinkProblem (roll back before answering)."""
     if find_user(invite.email) is not None:
-        raise LinkProblem("This e-mail address already has a Porch login. Log in with it, or ask "
+        raise LinkProblem("This e-mail address already has a login here. Log in with it, or ask "
                           f"{invite.workspace.name} to invite you at another address.", 409)
     password_hash = hash_password(password)  # slow on purpose: done before the claim takes the row
     now = clock.now()
     if not invite.use_up("accepted_at", now):
-        raise _used_up(invite)
+        raise invite_used_up(invite.workspace.name)
     colleague = User(workspace_id=invite.workspace_id, email=invite.email, name=invite.name, role=invite.role,
                      password_hash=password_hash, created_at=now)
     db.session.add(colleague)

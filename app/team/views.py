@@ -1,13 +1,9 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import staff_required
-from app.auth.forms import NewPasswordForm
 from app.auth.models import STAFF_ROLES
-from app.auth.resets import LinkProblem
-from app.auth.sessions import sign_in
-from app.auth.views import home_for
+from app.auth.views import home_for, invite_link_page
 from app.clients.models import Client
 from app.db import db
 from app.extensions import limiter
@@ -40,7 +36,7 @@ from app.team.service import (
     roster_page,
     team_page,
 )
-from app.tenancy import brand_of, get_or_404
+from app.tenancy import get_or_404
 
 bp = Blueprint("team", __name__)
 
@@ -70,7 +66,7 @@ def invite():
             sent = invite_staff(current_user.workspace, current_user, email=form.email.data, name=form.name.data,
                          role=form.role.data, request_key=form.request_key.data)
         except AddressHasLogin:
-            form.email.errors.append("This address already has a Porch login. Use another address.")
+            form.email.errors.append("This address already has a login here. Use another address.")
         else:
             db.session.commit()
             notice = f"Invite on its way to {sent.email}."
@@ -241,24 +237,6 @@ def _member_context(colleague, role_form: RoleForm | None = None, access_error: 
 def accept(token: str):
     if current_user.is_authenticated:
         return see_other(home_for(current_user))
-    try:
-        invite = staff_invite_for(token)
-    except LinkProblem as problem:
-        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
-    form = NewPasswordForm()
-    form.account_email = invite.email
-    if not form.validate_on_submit():
-        return render("team/accept.html", form=form, invite=invite, workspace=invite.workspace,
-                      brand=brand_of(invite.workspace), http_status=422 if form.is_submitted() else 200)
-    try:
-        colleague = accept_staff_invite(invite, form.password.data)
-        sign_in(colleague)
-        db.session.commit()
-    except LinkProblem as problem:
-        db.session.rollback()
-        return render("auth/link_problem.html", message=str(problem), http_status=problem.status)
-    except IntegrityError:
-        db.session.rollback()
-        flash("Your login is ready. Log in with the password you chose.")
-        return see_other(url_for("auth.login"))
-    return see_other(home_for(colleague))
+    return invite_link_page(token, find=staff_invite_for, accept=accept_staff_invite, page="team/accept.html",
+                            ready="Your login is ready. Log in with the password you chose.",
+                            login_endpoint="auth.login", home=home_for)

@@ -124,7 +124,7 @@ def test_it_explains_bad_input_next_to_the_field_and_records_nothing(smtp_server
     cases = [
         ({"name": "", "email": "dana@brunswick.example", "role": "admin"}, "Enter your colleague&#39;s name."),
         ({"name": "Dana", "email": "not-an-address", "role": "admin"}, "Enter a valid e-mail address"),
-        ({"name": "Dana", "email": "carlos@brunswick.example", "role": "admin"}, "already has a Porch login"),
+        ({"name": "Dana", "email": "carlos@brunswick.example", "role": "admin"}, "already has a login here"),
         ({"name": "Dana", "email": "dana@brunswick.example", "role": "boss"}, "Not a valid choice"),
     ]
     for form, message in cases:

@@ -3,7 +3,7 @@
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"(/invite/|/password/reset/)[^\s?\"]+")
+TOKEN_IN_PATH = re.compile(r"(/invite/|/password/reset/|/export/download/)[^\s?\"]+")
 QUERY_STRING = re.compile(r"\?[^\s\"]*")
 
 

@@ -4,6 +4,7 @@ from jobs import job
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
+from jobs.exports import sweep_exports
 from jobs.forms import sweep_forms
 from jobs.invites import sweep_invites
 from jobs.passwords import sweep_password_resets
@@ -17,3 +18,4 @@ def run_sweeps() -> None:
     sweep_documents()
     sweep_forms()
     sweep_appointment_reminders()
+    sweep_exports()

@@ -1,4 +1,4 @@
-"""Audit trail: the item a row is about, and a hash chain over every row (with its one-row head)
+"""Audit trail: the item a row is about, a hash chain over every row (with its one-row head); data exports
 
 Revision ID: 0013
 Revises: 0007
@@ -11,6 +11,8 @@ from datetime import datetime
 
 from alembic import op
 import sqlalchemy as sa
+
+import app.db
 
 from app.audit.chain import GENESIS, chained_hash, canonical
 
@@ -40,6 +42,43 @@ def upgrade():
     with _guard_lifted():
         last = _backfill()
     op.execute(sa.text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :last)").bindparams(last=last))
+    _create_data_exports()
+
+
+def _create_data_exports():
+    op.create_table('data_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('steps_done', sa.Integer(), nullable=False),
+    sa.Column('steps_total', sa.Integer(), nullable=False),
+    sa.Column('build_claimed_until', app.db.UTCDateTime(), nullable=True),
+    sa.Column('storage_key', sa.String(length=64), nullable=True),
+    sa.Column('size', sa.BigInteger(), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('sealed_token', app.db.EncryptedText(), nullable=True),
+    sa.Column('created_at', app.db.UTCDateTime(), nullable=False),
+    sa.Column('ready_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('downloaded_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('deleted_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('claimed_until', app.db.UTCDateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('trying_since', app.db.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('failed_at', app.db.UTCDateTime(), nullable=True),
+    sa.Column('failure_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_data_exports_client_id_clients')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_data_exports_workspace_id_workspaces')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_exports')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_data_exports_token_hash'))
+    )
+    with op.batch_alter_table('data_exports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_exports_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_exports_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_exports_workspace_id'), ['workspace_id'], unique=False)
 
 
 def _backfill() -> str:
@@ -77,6 +116,7 @@ class _guard_lifted:
 
 
 def downgrade():
+    op.drop_table('data_exports')
     op.drop_table('audit_chain_head')
     with _guard_lifted():
         for column in ('row_hash', 'previous_hash', 'subject_id', 'subject_type'):

@@ -37,11 +37,14 @@ def start():
                                  _context, notice="We are putting your data together.")
 
 
-@bp.get("/download/<token>")
+@bp.get("/download/<export_token>")
 @client_required
-def download(token: str):
-    export = export_by_token(current_user.client, token)
-    if export is None or not take_download(export, current_user):
+def download(export_token: str):
+    """404 for a token that is not the signed-in client's; 410 for her own once used or expired."""
+    export = export_by_token(current_user.client, export_token)
+    if export is None:
+        abort(404)
+    if not take_download(export, current_user):
         return render("exports/portal_index.html", **_context(), spent=True, http_status=410)
     response = Response(stream_with_context(zip_chunks(export.storage_key)), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="my-data-{clock.now():%Y-%m-%d}.zip"',

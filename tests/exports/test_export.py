@@ -96,7 +96,7 @@ def test_it_keeps_the_link_from_another_client(practice, as_user, app):
     run_jobs(app)
     link = download_link(aisha.get("/portal/account/export").get_data(as_text=True))
     ben = make_client(practice.workspace, "Ben", "Other", "ben@example.com")
-    assert as_user(make_portal_account(ben)).get(link).status_code == 410
+    assert as_user(make_portal_account(ben)).get(link).status_code == 404
     assert aisha.get(link).status_code == 200
 
 

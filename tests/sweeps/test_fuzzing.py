@@ -136,7 +136,8 @@ def fuzzer(path: str, persona: str, visitor: Visitor, token: str, fields: dict):
     """The property for one route: hypothesis runs it with EXAMPLES posted forms."""
 
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")), database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False)
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
+              report_multiple_bugs=False)
     @given(attempt=posted(fields))
     def post(attempt):
         data = MultiDict()

@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.activity.views import bp as activity
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.views import bp as appointments
+    from app.audit.portal import bp as portal_record_views
+    from app.audit.views import bp as audit
     from app.auth.views import bp as auth
     from app.branding.views import bp as branding
     from app.clients.views import bp as clients
@@ -93,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.documents.tus import bp as document_uploads
     from app.documents.views import bp as documents
     from app.errors import bp as errors
+    from app.exports.portal import bp as portal_export
     from app.forms.portal import bp as portal_forms
     from app.forms.views import bp as forms
     from app.getting_started.views import bp as getting_started
@@ -108,7 +111,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
-                      document_uploads, team, my_account, branding, getting_started):
+                      document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
+                      portal_export):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -3,7 +3,7 @@
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import UUID, DataRequired
 
@@ -37,3 +37,16 @@ def stripped(value: str | None) -> str | None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as choices for a SelectField, RadioField or SelectMultipleField."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses absurdly long numbers as not valid, rather than handing validators an int
+    too large to compare with a float (NumberRange would fail with OverflowError: a 500)."""
+
+    MOST_DIGITS = 12
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist[0].strip().lstrip("+-")) > self.MOST_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)

@@ -3,7 +3,7 @@
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"(/invite/|/password/reset/)[^\s?\"]+")
+TOKEN_IN_PATH = re.compile(r"(/invite/|/password/reset/|/export/download/)[^\s?\"]+")
 QUERY_STRING = re.compile(r"\?[^\s\"]*")
 
 
@@ -18,8 +18,19 @@ class RedactRequestLines(logging.Filter):
         return True
 
 
+class HideRowValues(logging.Filter):
+    """SQLAlchemy at DEBUG logs every row it reads: names, addresses, tokens in the clear. Keep the line, drop
+    the values (statement parameters are already hidden by the engine's hide_parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Row "):
+            record.msg, record.args = "Row (values hidden)", ()
+        return True
+
+
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactRequestLines) for f in werkzeug.filters):
-        werkzeug.addFilter(RedactRequestLines())
+    for name, kind in (("werkzeug", RedactRequestLines), ("sqlalchemy.engine.Engine", HideRowValues)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())

@@ -6,6 +6,7 @@ from jobs.alerts import sweep_alerts
 from jobs.appointments import sweep_appointment_reminders
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
+from jobs.exports import sweep_exports
 from jobs.forms import sweep_forms
 from jobs.invites import sweep_invites
 from jobs.passwords import sweep_password_resets
@@ -23,3 +24,4 @@ def run_sweeps() -> None:
     sweep_forms()
     sweep_alerts()
     sweep_appointment_reminders()
+    sweep_exports()

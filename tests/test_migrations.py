@@ -90,3 +90,34 @@ def test_it_encrypts_the_plaintext_already_stored_and_decrypts_it_on_the_way_bac
         assert raw_values() == PLAIN
         db.session.remove()
         db.engine.dispose()
+
+
+# --- 0013: the audit trail's hash chain ---------------------------------------------------------
+
+def test_it_chains_the_audit_rows_already_stored(blank_database):
+    from flask_migrate import downgrade, upgrade
+
+    from app.audit.chain import verify
+    from app.audit.trail import record
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": blank_database, "SECRET_KEY": "migrate",
+                      "PORCH_ENCRYPTION_KEYS": TEST_KEYS})
+    with app.app_context():
+        upgrade(revision="0007")
+        rows_before_0007()
+        for number, action in enumerate(("login", "client.viewed", "form_response.viewed")):
+            db.session.execute(text(
+                "INSERT INTO audit_events (workspace_id, actor_user_id, action, client_id, ip_address, at) "
+                "VALUES (1, 1, :action, 1, '127.0.0.1', :at)"), {"action": action, "at": f"2026-12-01 09:00:0{number}"})
+        db.session.commit()
+        upgrade(revision="0013")
+        assert verify().checked == 3 and verify().holds
+        record("client.viewed", workspace_id=1, client_id=1, actor_user_id=1)
+        db.session.commit()
+        assert verify().checked == 4 and verify().holds
+        db.session.commit()
+
+        downgrade(revision="0007")
+        assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 4
+        db.session.remove()
+        db.engine.dispose()

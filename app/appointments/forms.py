@@ -1,8 +1,8 @@
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.appointments.models import KINDS, LONGEST_APPOINTMENT
-from app.form_base import OnceForm, options, stripped
+from app.form_base import OnceForm, WholeNumberField, options, stripped
 
 LONGEST_MINUTES = int(LONGEST_APPOINTMENT.total_seconds() // 60)
 
@@ -10,7 +10,7 @@ LONGEST_MINUTES = int(LONGEST_APPOINTMENT.total_seconds() // 60)
 class AppointmentForm(OnceForm):
     day = DateField("Date", validators=[InputRequired("Choose the date.")])
     start = TimeField("Start time", validators=[InputRequired("Choose the start time, like 10:00.")])
-    duration_minutes = IntegerField("Length in minutes", default=50, validators=[
+    duration_minutes = WholeNumberField("Length in minutes", default=50, validators=[
         InputRequired("Give the length in minutes."),
         NumberRange(5, LONGEST_MINUTES, f"Use a length from 5 to {LONGEST_MINUTES} minutes.")])
     practitioner = SelectField("Practitioner", coerce=int, validate_choice=True)

@@ -146,10 +146,21 @@ def join_link_open(appointment: Appointment) -> bool:
 
 def calendar_file(appointment: Appointment, practice: str, host: str, white_label: bool = False) -> bytes:
     """An iCalendar file for one appointment; its UID and SEQUENCE let calendars update it when it changes."""
+    return calendar_of([appointment], practice, host, white_label)
+
+
+def calendar_of(appointments, practice: str, host: str, white_label: bool = False) -> bytes:
+    """One iCalendar file holding each of these appointments as its own event."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{practice if white_label else 'Porch'}//Client portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
+    for appointment in appointments:
+        calendar.add_component(_calendar_event(appointment, practice, host))
+    return calendar.to_ical()
+
+
+def _calendar_event(appointment: Appointment, practice: str, host: str) -> Event:
     event = Event()
     event.add("uid", f"appointment-{appointment.id}@{host}")
     event.add("dtstamp", clock.now())
@@ -165,5 +176,4 @@ def calendar_file(appointment: Appointment, practice: str, host: str, white_labe
         event.add("location", appointment.location)
         event.add("description", "In person.")
     event.add("status", "CANCELLED" if appointment.cancelled_at else "CONFIRMED")
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event

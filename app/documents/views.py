@@ -81,7 +81,8 @@ def share(client_id: int):
 def show(client_id: int, document_id: int):
     client = client_or_404(client_id)
     document = of_client_or_404(client, Document, document_id)
-    record("document.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    record("document.viewed", workspace_id=client.workspace_id, client_id=client.id, subject_type="document",
+           subject_id=document.id)
     db.session.commit()
     return render("documents/show.html", client=client, document=document, button_form=ButtonForm())
 
@@ -95,7 +96,7 @@ def staff_file(client_id: int, document_id: int):
     attachment = request.args.get("download") == "1"
     if not _continues_playing():
         record("document.downloaded" if attachment else "document.opened", workspace_id=client.workspace_id,
-               client_id=client.id)
+               client_id=client.id, subject_type="document", subject_id=document.id)
         db.session.commit()
     return file_response(document, attachment)
 

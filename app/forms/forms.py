@@ -1,7 +1,7 @@
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.form_base import OnceForm, PageForm, options, stripped
+from app.form_base import OnceForm, PageForm, WholeNumberField, options, stripped
 from app.forms.answers import KINDS
 from app.forms.service import REPEATS
 
@@ -37,9 +37,9 @@ class QuestionForm(PageForm):
         description="Optional, for single and multiple choice: copy here any of the answers above that need "
                     "attention at once, one per line. A client who chooses one is marked “Needs attention” and "
                     "their assigned staff are e-mailed, until someone acknowledges it.")
-    scale_min = IntegerField("Scale from", default=0, validators=[
+    scale_min = WholeNumberField("Scale from", default=0, validators=[
         Optional(), NumberRange(0, 10, "Use a number from 0 to 10.")])
-    scale_max = IntegerField("Scale to", default=10, validators=[
+    scale_max = WholeNumberField("Scale to", default=10, validators=[
         Optional(), NumberRange(1, 100, "Use a number from 1 to 100.")])
     min_label = StringField("Label for the lowest", filters=[stripped], validators=[Length(max=60)],
                             description="For a scale, e.g. “Not at all”.")
@@ -87,4 +87,4 @@ class AcknowledgeForm(PageForm):
 
 
 class StepForm(PageForm):
-    step = IntegerField(validators=[InputRequired(), NumberRange(-1, 1)])
+    step = WholeNumberField(validators=[InputRequired(), NumberRange(-1, 1)])

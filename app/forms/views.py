@@ -147,7 +147,8 @@ def response(client_id: int, form_id: int):
     if not may_read_responses(current_user, client):
         abort(404)
     answers = answers_of(sent) if sent.submitted_at else {}
-    record("form_response.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    record("form_response.viewed", workspace_id=client.workspace_id, client_id=client.id, subject_type="form_request",
+           subject_id=sent.id)
     db.session.commit()
     return render("forms/response.html", client=client, sent=sent, questions=questions_of(sent), answers=answers,
                   score=score_of(sent, answers), instructions=instructions_of(sent), kinds=kinds)

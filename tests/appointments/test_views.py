@@ -83,6 +83,7 @@ def test_it_refuses_a_time_the_clocks_skip(practice, lena, as_user):
     ({"kind": "video"}, "Not a valid choice"),
     ({"duration_minutes": "0"}, "Use a length from 5 to 720 minutes."),
     ({"duration_minutes": "lots"}, "Not a valid integer value."),
+    ({"duration_minutes": "9" * 400}, "Not a valid integer value."),
     ({"day": ""}, "Choose the date."),
     ({"start": "25:00"}, "Not a valid time value."),
     ({"practitioner": "999999"}, "Not a valid choice"),

@@ -19,6 +19,8 @@ from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
 from app.documents.service import receive_upload_part, share_document, start_upload
+from app.exports.models import DataExport
+from app.exports.service import request_export
 from app.forms.builder import create_template
 from app.forms.models import FormAlert, FormQuestion, FormRequest
 from app.forms.service import send_form, submit_form
@@ -87,7 +89,11 @@ def world(app) -> World:
     in_progress = start_upload(aisha, aisha_account, length=1000, file_name="earlier-records.pdf")
     start_conversation(carlos, [aisha, chloe], "Welcome to the sleep group.", key(), title="Sleep group")
     db.session.commit()
+    request_export(aisha, aisha_account)
+    db.session.commit()
     run_jobs(app)
+    run_jobs(app)
+    export = db.session.scalar(select(DataExport).where(DataExport.client_id == aisha.id))
     chat = db.session.scalar(select(Conversation).join(ConversationClient).where(
         ConversationClient.client_id == aisha.id, Conversation.title.is_(None)))
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == aisha.email)
@@ -122,6 +128,7 @@ def world(app) -> World:
             "invite_id": staff_invite.id,
             "device_id": owners_laptop.id,  # another signed-in device of the owner's
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
+            "export_token": export.sealed_token,  # the one download of Aisha's data export
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

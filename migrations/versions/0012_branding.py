@@ -1,7 +1,7 @@
 """branding: logo, portal welcome and e-mail signature; the getting-started checklist's dismissal
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 06:30:00
 
 """
@@ -12,8 +12,8 @@ import app.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0012'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

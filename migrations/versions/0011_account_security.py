@@ -1,7 +1,7 @@
 """account security: profile, e-mail changes, authenticator apps and recovery codes, a half-done sign-in, and
 the workspace setting that requires MFA of all staff
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02 06:40:00
 
@@ -13,7 +13,7 @@ import app.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None

@@ -87,6 +87,9 @@ def invite(client_id: int):
 @staff_required
 def disable(client_id: int):
     client = client_or_404(client_id)
+    if not portal_status(client).may_disable:
+        return _portal_answer(client, error="There is no portal access to turn off: the client has no account "
+                                            "and no invite link that works.")
     disable_portal(client)
     record("portal.disabled", workspace_id=client.workspace_id, client_id=client.id)
     db.session.commit()

@@ -113,7 +113,7 @@ def close(conversation_id: int):
         abort(403)
     close_by_hand(conversation, current_user)
     db.session.commit()
-    return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
+    return _answer(conversation, wrote)
 
 
 def _read(conversation_id: int) -> tuple[Conversation, bool]:

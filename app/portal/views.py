@@ -10,7 +10,7 @@ from app.appointments.models import next_appointment
 from app.auth.access import client_required
 from app.auth.forms import NewPasswordForm
 from app.auth.resets import LinkProblem
-from app.auth.sessions import sign_in
+from app.auth.sessions import sign_in, signed_in_before
 from app.billing.models import latest_invoice
 from app.clients.invites import accept_invite, invite_for
 from app.clients.models import Client
@@ -60,7 +60,8 @@ def _card_context(client: Client, names) -> dict:
 @client_required
 def home():
     client = current_user.client
-    return render("portal/home.html", client=client, live_topics=["home"], **_card_context(client, CARDS))
+    return render("portal/home.html", client=client, live_topics=["home"], returning=signed_in_before(current_user),
+                  **_card_context(client, CARDS))
 
 
 @bp.get("/portal/cards/<name>")
@@ -70,7 +71,8 @@ def card(name: str):
         abort(404)
     client = current_user.client
     cards = CARDS if not wants_fragment() else [name]
-    return render("portal/home.html", f"portal/_card_{name}.html", client=client, **_card_context(client, cards))
+    return render("portal/home.html", f"portal/_card_{name}.html", client=client,
+                  returning=signed_in_before(current_user), **_card_context(client, cards))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

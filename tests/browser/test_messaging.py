@@ -87,7 +87,7 @@ def test_a_client_without_javascript_reads_and_replies(brunswick, live_server, v
 
     client = visit.page(javascript=False)
     log_in(client, "aisha@example.com", at="/portal/login")
-    expect(client.get_by_role("heading", level=1)).to_have_text("Welcome back, Aisha")
+    expect(client.get_by_role("heading", level=1)).to_have_text("Welcome, Aisha")
     expect(client.locator("#card-messages")).to_contain_text("1 unread")
     client.get_by_role("link", name="Messages").first.click()
     client.get_by_role("link", name=re.compile("Carlos Diaz")).click()

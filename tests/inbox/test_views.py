@@ -221,3 +221,23 @@ def test_it_shows_the_clients_conversations_on_their_record(practice, chat, as_u
     assert f'href="/inbox/compose?client={practice.aisha.id}">Write to Aisha</a>' in page
     compose = as_user(practice.carlos).get(f"/inbox/compose?client={practice.aisha.id}").get_data(as_text=True)
     assert f'<option selected value="{practice.aisha.id}">Aisha Rahman</option>' in compose
+
+
+def test_it_says_once_that_a_conversation_was_closed(practice, chat, as_user):
+    carlos = as_user(practice.carlos)
+    for htmx in (False, True):
+        write(chat, practice.carlos, "Writing opens it again.")
+        response = carlos.post(f"/inbox/{chat.id}/close", htmx=htmx)
+        page = response.get_data(as_text=True) if htmx else carlos.get(response.headers["Location"]).get_data(
+            as_text=True)
+        assert page.count("Writing here opens it again") == 1, page
+        assert "Conversation closed." not in page
+
+
+def test_it_marks_the_active_filter_tab(practice, chat, as_user):
+    carlos = as_user(practice.carlos)
+    for url, active in (("/inbox", "Open"), ("/inbox?status=closed", "Closed"), ("/inbox?status=all", "All"),
+                        ("/inbox?status=nonsense", "Open")):
+        page = carlos.get(url).get_data(as_text=True)
+        current = [label for label in ("Open", "Closed", "All") if f'aria-current="page">{label}</a>' in page]
+        assert current == [active], url

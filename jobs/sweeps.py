@@ -2,6 +2,7 @@
 
 from jobs import job
 from jobs.appointments import sweep_appointment_reminders
+from jobs.clients import sweep_address_change_notices
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
 from jobs.forms import sweep_forms
@@ -17,3 +18,4 @@ def run_sweeps() -> None:
     sweep_documents()
     sweep_forms()
     sweep_appointment_reminders()
+    sweep_address_change_notices()

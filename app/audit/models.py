@@ -15,6 +15,7 @@ class AuditEvent(db.Model):
     workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"), index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str | None] = mapped_column(String(200))  # e.g. which fields changed: names, never values
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))

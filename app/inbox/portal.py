@@ -73,6 +73,15 @@ def messages(conversation_id: int):
                   **thread_page(conversation, current_user, ReplyForm()))
 
 
+@bp.post("/<int:conversation_id>/seen")
+@client_required
+def seen(conversation_id: int):
+    """The open conversation page saw a message pushed to it live: read, so no "New" and no e-mail for it."""
+    conversation = _read(conversation_id)
+    live.read_live(current_user, conversation)
+    return "", 204
+
+
 @bp.post("/<int:conversation_id>")
 @client_required
 def reply(conversation_id: int):

@@ -121,6 +121,15 @@ def reply(conversation_id: int):
     return _answer(conversation, wrote)
 
 
+@bp.post("/<int:conversation_id>/seen")
+@staff_required
+def seen(conversation_id: int):
+    """The open conversation page saw a message pushed to it live: read, so no "New" and no e-mail for it."""
+    conversation, _ = _read(conversation_id)
+    live.read_live(current_user, conversation)
+    return "", 204
+
+
 @bp.post("/<int:conversation_id>/close")
 @staff_required
 def close(conversation_id: int):

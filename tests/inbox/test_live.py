@@ -73,6 +73,7 @@ def test_it_pushes_a_new_message_to_the_clients_open_page(live_server, people):
         assert "First note" not in pushed  # only the new message travels
         assert "csrf_token" not in pushed
         assert "2 unread" in pushed
+        assert f'hx-post="/portal/messages/{conversation_id}/seen" hx-trigger="load"' in pushed
     finally:
         aisha.close()
 

@@ -67,9 +67,9 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
 def read_live(viewer: User, conversation: Conversation) -> None:
     """The viewer read the conversation on an open page: their list rows, badges and home card follow."""
     with _rendering():
-        context = {"viewer": viewer, "conversation": conversation, "live": True, "unread": False}
+        context = {"viewer": viewer, "conversation": conversation, "live": True, "unread": False, "in_place": True}
         publish(f"user:{viewer.id}:{'inbox' if viewer.is_staff else 'messages'}",
-                render_template("inbox/live/row.html", **context))
+                render_template("inbox/_conversation_row.html", **context))  # where it is: reading doesn't move it
         badges(viewer)
         if viewer.is_client:
             count, senders = unread_for_client(viewer.client_id)

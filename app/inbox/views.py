@@ -93,7 +93,6 @@ def new_group():
 @staff_required
 def show(conversation_id: int):
     conversation, wrote = _read(conversation_id)
-    live.badges(current_user)
     return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
@@ -125,8 +124,7 @@ def reply(conversation_id: int):
 @staff_required
 def seen(conversation_id: int):
     """The open conversation page saw a message pushed to it live: read, so no "New" and no e-mail for it."""
-    conversation, _ = _read(conversation_id)
-    live.read_live(current_user, conversation)
+    _read(conversation_id)
     return "", 204
 
 
@@ -145,6 +143,7 @@ def _read(conversation_id: int) -> tuple[Conversation, bool]:
     """The conversation (as conversation_or_404 gives it), read up to now by the signed-in staff member."""
     conversation, wrote = conversation_or_404(conversation_id)
     mark_read(current_user, conversation)
+    live.read_live(current_user, conversation)  # published when this commits
     db.session.commit()
     return conversation, wrote
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app import clock
 from app.appointments.models import Appointment
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.auth.passwords import hash_password
-from app.auth.tokens import new_token
+from app.auth.tokens import digest, new_token
 from app.billing.models import Invoice
 from app.branding.logo import prepare_logo
 from app.branding.models import Branding
@@ -93,8 +93,13 @@ def load_demo_practice() -> bool:
 
     aisha = client("Aisha", "Rahman", "aisha@example.com")
     aisha.phone, aisha.birth_date = "+1 207 555 0134", "1991-03-14"
-    db.session.add(User(workspace_id=practice.id, email=aisha.email, name=aisha.full_name, password_hash=password,
-                        client_id=aisha.id, created_at=now, last_seen_at=now - timedelta(days=2)))
+    account = User(workspace_id=practice.id, email=aisha.email, name=aisha.full_name, password_hash=password,
+                   client_id=aisha.id, created_at=now, last_seen_at=now - timedelta(days=2))
+    db.session.add(account)
+    db.session.flush()
+    visited = now - timedelta(days=2)  # she has used her portal before, so she is welcomed back
+    db.session.add(UserSession(user_id=account.id, token_hash=digest(new_token()[0]), created_at=visited,
+                               last_seen_at=visited, ended_at=visited + timedelta(minutes=20)))
     _fill_aisha_portal(practice, aisha, carlos, now, zone)
 
     client("Ben", "Okafor", "ben@example.com")

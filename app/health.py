@@ -1,6 +1,7 @@
-"""/healthz: the process answers. /readyz: what it depends on answers too."""
+"""What is asked of the site itself rather than of a page: /healthz (the process answers), /readyz (what it
+depends on answers too) and /favicon.ico (asked by browsers whatever the page's <link rel="icon"> says)."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, send_from_directory
 from sqlalchemy import text
 
 from app.db import db
@@ -11,6 +12,15 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+FAVICON_MAX_AGE = 30 * 24 * 3600
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=FAVICON_MAX_AGE)
 
 
 @bp.get("/readyz")

@@ -33,9 +33,14 @@ def see_other(location: str) -> Response:
 def fragment_or_see_other(page: str, fragment: str, location: str, context: Callable[[], dict],
                           notice: str | None = None) -> Response:
     """After a POST that changed something: the fresh fragment for htmx (with the notice in it); otherwise
-    the notice as a flash and a 303 back to `location`. `context` is only built when the fragment is sent."""
+    the notice as a flash and a 303 back to `location`. `context` is only built when the fragment is sent.
+
+    The htmx answer also replaces the page's flashes (out of band), so "Nora Lindqvist was added." doesn't
+    linger above the notice of what was done since."""
     if wants_fragment():
-        return render(page, fragment, notice=notice, **context())
+        response = render(page, fragment, notice=notice, **context())
+        response.set_data(response.get_data(as_text=True) + render_template("_flashes.html", oob=True))
+        return response
     if notice:
         flash(notice)
     return see_other(location)

@@ -42,3 +42,13 @@ def test_it_stays_alive_while_a_dependency_is_down(environment, make_app):
     client = make_app().test_client()
     assert client.get("/healthz").status_code == 200
     assert sorted(client.get("/readyz").get_json()["down"]) == ["database", "redis"]
+
+
+def test_it_serves_a_small_icon_for_favicon_ico_kept_for_a_month(visitor):
+    response = visitor.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg") and len(response.get_data()) < 1024
+    assert response.cache_control.max_age == 30 * 24 * 3600
+    page = visitor.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg?v=' in page

@@ -22,7 +22,7 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # the colleague acted on
-    detail: Mapped[str | None] = mapped_column(String(120))  # e.g. "practitioner → admin"; never health data
+    detail: Mapped[str | None] = mapped_column(String(200))  # "practitioner → admin", fields changed: never values
     subject_type: Mapped[str | None] = mapped_column(String(32))
     subject_id: Mapped[int | None]
     ip_address: Mapped[str | None] = mapped_column(String(45))

@@ -95,6 +95,16 @@ def end_sessions_of(user: User) -> None:
     publish(sessions_channel(user.id), SESSIONS_ENDED)
 
 
+def signed_in_before(user: User) -> bool:
+    """Whether `user` had a session before this one: a first visit is welcomed, a later one welcomed back."""
+    token = session.get("sid")
+    current = token and db.session.scalar(select(UserSession.id).where(UserSession.token_hash == digest(token)))
+    earlier = select(UserSession.id).where(UserSession.user_id == user.id)
+    if current:
+        earlier = earlier.where(UserSession.id < current)
+    return db.session.scalar(earlier.limit(1)) is not None
+
+
 def sessions_channel(user_id: int) -> str:
     """Where a user's live sockets hear that some of the user's sessions ended; each then re-checks its own."""
     return f"user:{user_id}:sessions"

@@ -120,6 +120,11 @@ class PortalStatus:
     def may_resend(self) -> bool:
         return self.state in ("sending", "invited", "expired", "not_delivered")
 
+    @property
+    def may_disable(self) -> bool:
+        """Only where there is something to turn off: an account, or an invite whose link may still work."""
+        return self.state in ("active", "sending", "invited")
+
 
 def portal_statuses(clients: list[Client]) -> dict[int, PortalStatus]:
     """The portal status of each client, in two queries whatever the number of clients."""

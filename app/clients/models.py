@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import EncryptedText, db
-from app.mail import OwedLinkEmail
+from app.mail import OwedEmail, OwedLinkEmail
 from app.tenancy import Workspace
 
 care_team = Table(
@@ -69,3 +69,19 @@ class PortalInvite(OwedLinkEmail, db.Model):
 
     client: Mapped[Client] = relationship()
     workspace: Mapped[Workspace] = relationship()
+
+
+class AddressChangeNotice(OwedEmail, db.Model):
+    """The e-mail telling a client that their login address changed, one to the old address and one to the new
+    (it names nothing else); sent at most once by a job."""
+
+    __tablename__ = "address_change_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    to_new_address: Mapped[bool]
+    created_at: Mapped[datetime]
+
+    client: Mapped[Client] = relationship()

@@ -1,4 +1,4 @@
-"""Client records: adding one (and what the workspace's automations do then), finding them."""
+"""Client records: adding one (and what the workspace's automations do then), changing one, finding them."""
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -7,10 +7,11 @@ from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.auth.sessions import normalise_email
-from app.clients.invites import send_portal_invite
-from app.clients.models import Client
+from app.clients.invites import revoke_open_invites, send_portal_invite
+from app.clients.models import AddressChangeNotice, Client
 from app.db import contains, db
 from app.forms.service import send_intake_form
+from app.queue import enqueue
 from app.tenancy import Workspace, repeat_of
 
 SEARCH_MAX = 100
@@ -18,6 +19,10 @@ SEARCH_MAX = 100
 
 class EmailInUse(Exception):
     """Another client of this workspace already has that e-mail address."""
+
+
+class LoginAddressTaken(Exception):
+    """Another Porch account already logs in with that address, so a client's login can't move to it."""
 
 
 def staff_of(workspace_id: int) -> list[User]:
@@ -65,3 +70,52 @@ def create_client(workspace: Workspace, created_by: User, *, first_name: str, la
         send_portal_invite(client, sent_by=created_by)
     send_intake_form(client, sent_by=created_by)
     return client
+
+
+EDITABLE = ("first_name", "last_name", "email", "phone", "birth_date", "time_zone", "care_team")
+
+
+def update_client(client: Client, *, first_name: str, last_name: str, email: str | None, phone: str | None,
+                  date_of_birth, time_zone: str, care_team_ids: list[int]) -> list[str]:
+    """Change a client's details; the names of the fields that changed (audited, values never).
+
+    A new e-mail address also moves the client's portal login to it and tells both addresses; without an
+    account, an invite to the old address stops working. Raises EmailInUse or LoginAddressTaken.
+    """
+    email = normalise_email(email) if email else None
+    old_email = client.email
+    if email and email != old_email:
+        if db.session.scalar(select(Client.id).where(Client.workspace_id == client.workspace_id,
+                                                     Client.email == email, Client.id != client.id)):
+            raise EmailInUse(email)
+        if client.account is not None and db.session.scalar(select(User.id).where(User.email == email)):
+            raise LoginAddressTaken(email)
+    new = {"first_name": first_name.strip(), "last_name": last_name.strip(), "email": email, "phone": phone or None,
+           "birth_date": date_of_birth.isoformat() if date_of_birth else None, "time_zone": time_zone,
+           "care_team": [u for u in staff_of(client.workspace_id) if u.id in set(care_team_ids)]}
+    changed = [name for name in EDITABLE if getattr(client, name) != new[name]]
+    for name in changed:
+        setattr(client, name, new[name])
+    if "email" in changed:
+        _move_login(client, old_email)
+    if changed:
+        record("client.updated", workspace_id=client.workspace_id, client_id=client.id, detail=", ".join(changed))
+    return changed
+
+
+def _move_login(client: Client, old_email: str | None) -> None:
+    account = client.account
+    if account is None:
+        revoke_open_invites(client, clock.now())
+        return
+    if client.email is None:
+        return  # the login stays where it is: an account needs an address
+    account.email = client.email
+    now = clock.now()
+    for address, to_new in ((old_email, False), (client.email, True)):
+        notice = AddressChangeNotice(workspace_id=client.workspace_id, client_id=client.id, email=address,
+                                     to_new_address=to_new, created_at=now)
+        db.session.add(notice)
+        db.session.flush()
+        enqueue("jobs.clients.send_address_change_notice", notice.id)
+    record("portal_login.moved", workspace_id=client.workspace_id, client_id=client.id)

@@ -6,6 +6,7 @@ from app.auth.access import staff_required
 from app.clients.access import client_or_404
 from app.clients.forms import ClientForm, SendInviteForm
 from app.clients.invites import (
+    PortalStatus,
     disable_portal,
     enable_portal,
     portal_status,
@@ -13,8 +14,8 @@ from app.clients.invites import (
     send_portal_invite,
 )
 from app.clients.models import Client
-from app.clients.policy import visible_clients
-from app.clients.service import EmailInUse, create_client, find_clients, staff_of
+from app.clients.policy import may_see_client, visible_clients
+from app.clients.service import EmailInUse, LoginAddressTaken, create_client, find_clients, staff_of, update_client
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.pages import fragment_or_see_other, render, see_other
@@ -52,6 +53,57 @@ def new():
     return render("clients/new.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(client_id: int):
+    client = client_or_404(client_id)
+    portal = portal_status(client)
+    form = ClientForm(data=_details_of(client))
+    form.care_team.choices = options((u.id, u.name) for u in staff_of(client.workspace_id))
+    if form.validate_on_submit():
+        resend = "resend" in request.form and portal.state == "not_delivered"
+        try:
+            changed = update_client(client, first_name=form.first_name.data, last_name=form.last_name.data,
+                                    email=form.email.data, phone=form.phone.data,
+                                    date_of_birth=form.date_of_birth.data, time_zone=form.time_zone.data,
+                                    care_team_ids=form.care_team.data)
+        except EmailInUse:
+            form.email.errors.append("Another client already uses this e-mail address.")
+        except LoginAddressTaken:
+            form.email.errors.append("Another Porch account already logs in with this address.")
+        else:
+            if resend and client.email:
+                send_portal_invite(client, current_user)
+            db.session.commit()
+            flash(_saved_notice(client, changed, portal, resend and bool(client.email)))
+            if not may_see_client(current_user, client):
+                return see_other(url_for("clients.index"))
+            return see_other(url_for("clients.show", client_id=client.id))
+    return render("clients/edit.html", client=client, portal=portal, form=form,
+                  http_status=422 if form.is_submitted() else 200)
+
+
+def _details_of(client: Client) -> dict:
+    return {"first_name": client.first_name, "last_name": client.last_name, "email": client.email,
+            "phone": client.phone, "date_of_birth": client.date_of_birth, "time_zone": client.time_zone,
+            "care_team": [u.id for u in client.care_team]}
+
+
+def _saved_notice(client: Client, changed: list[str], before: PortalStatus, resent: bool) -> str:
+    if not changed and not resent:
+        return "Nothing changed."
+    notice = f"{client.full_name}'s details are saved."
+    if resent:
+        notice += f" Portal invite on its way to {client.email}."
+    elif "email" in changed and before.account is not None and client.email:
+        notice += f" They now log in with {client.email}; both addresses get an e-mail saying so."
+    elif "email" in changed and before.account is None and before.may_resend:
+        notice += " The invite sent to the old address no longer works: send a new one from the Portal panel."
+    if not may_see_client(current_user, client):
+        notice += f" {client.first_name} is no longer on your list."
+    return notice
+
+
 @bp.get("/<int:client_id>")
 @staff_required
 def show(client_id: int):
@@ -87,6 +139,9 @@ def invite(client_id: int):
 @staff_required
 def disable(client_id: int):
     client = client_or_404(client_id)
+    if not portal_status(client).may_disable:
+        return _portal_answer(client, error="There is no portal access to turn off: the client has no account "
+                                            "and no invite link that works.")
     disable_portal(client)
     record("portal.disabled", workspace_id=client.workspace_id, client_id=client.id)
     db.session.commit()

@@ -18,8 +18,14 @@ class FileType(NamedTuple):
     inline: bool  # shown in the browser when opened; otherwise always downloaded
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+RTF = "application/rtf"
 ACCEPTED = {
     "application/pdf": FileType("PDF", ".pdf", inline=False),
+    DOCX: FileType("Word (.docx)", ".docx", inline=False),
+    ODT: FileType("OpenDocument (.odt)", ".odt", inline=False),
+    RTF: FileType("RTF", ".rtf", inline=False),
     "image/jpeg": FileType("JPEG", ".jpg", inline=True),
     "image/png": FileType("PNG", ".png", inline=True),
     "image/heic": FileType("HEIC", ".heic", inline=False),
@@ -32,6 +38,8 @@ ACCEPTED = {
 _NAMES = [kind.name for kind in ACCEPTED.values()]
 ACCEPTED_NAMES = ", ".join(_NAMES[:-1]) + " or " + _NAMES[-1]
 SNIFF_SIZE = 4096
+ZIP_ENTRY = b"PK\x03\x04"
+ZIP_END = b"PK\x05\x06"
 TEXT_CONTROLS = set(range(32)) - {9, 10, 12, 13}
 ReadAt = Callable[[int, int], bytes]
 
@@ -77,10 +85,33 @@ def limits_sentence() -> str:
 
 def sniff(head: bytes) -> str | None:
     """The accepted type these first bytes show, or None."""
+    if head.startswith(ZIP_ENTRY):
+        return _zipped_document(head)
     guess = filetype.guess(head)
     if guess is not None:
         return guess.mime if guess.mime in ACCEPTED else None
     return "text/plain" if _looks_like_text(head) else None
+
+
+def _zipped_document(head: bytes) -> str | None:
+    """A word-processor document in a zip container: ODF names itself in a first, stored `mimetype` entry;
+    OOXML has a `word/` part among its first entries. Any other zip is refused."""
+    names = _entry_names(head)
+    if names[:1] == [b"mimetype"] and head[38:38 + len(ODT)] == ODT.encode():
+        return ODT
+    if any(name.startswith(b"word/") for name in names) and b"mimetype" not in names:
+        return DOCX
+    return None
+
+
+def _entry_names(head: bytes) -> list[bytes]:
+    """The names of the zip entries whose local headers fall within `head`."""
+    names, at = [], 0
+    while (at := head.find(ZIP_ENTRY, at)) != -1 and at + 30 <= len(head):
+        (length,) = struct.unpack("<H", head[at + 26:at + 28])
+        names.append(head[at + 30:at + 30 + length])
+        at += 30
+    return names
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -124,6 +155,36 @@ def check_complete(content_type: str, size: int, read_at: ReadAt) -> None:
 
 def _pdf(size: int, read_at: ReadAt) -> bool:
     return b"%%EOF" in read_at(max(size - 1024, 0), 1024)
+
+
+def _zip_members(size: int, read_at: ReadAt) -> set[bytes]:
+    """The names in a zip's central directory; empty if the file ends before its end record says it should."""
+    tail_size = min(size, 22 + 65_535)
+    tail = read_at(size - tail_size, tail_size)
+    end = tail.rfind(ZIP_END)
+    if end == -1 or end + 22 > len(tail):
+        return set()
+    directory_size, directory_at = struct.unpack("<II", tail[end + 12:end + 20])
+    if directory_at + directory_size != size - tail_size + end:
+        return set()
+    directory, names, at = read_at(directory_at, directory_size), set(), 0
+    while directory[at:at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack("<HHH", directory[at + 28:at + 34])
+        names.add(directory[at + 46:at + 46 + name_length])
+        at += 46 + name_length + extra_length + comment_length
+    return names
+
+
+def _docx(size: int, read_at: ReadAt) -> bool:
+    return {b"[Content_Types].xml", b"word/document.xml"} <= _zip_members(size, read_at)
+
+
+def _odt(size: int, read_at: ReadAt) -> bool:
+    return {b"mimetype", b"content.xml"} <= _zip_members(size, read_at)
+
+
+def _rtf(size: int, read_at: ReadAt) -> bool:
+    return read_at(max(size - 64, 0), 64).rstrip(b"\x00\r\n ").endswith(b"}")
 
 
 def _jpeg(size: int, read_at: ReadAt) -> bool:
@@ -188,6 +249,9 @@ def _webm(size: int, read_at: ReadAt) -> bool:
 
 COMPLETENESS = {
     "application/pdf": _pdf,
+    DOCX: _docx,
+    ODT: _odt,
+    RTF: _rtf,
     "image/jpeg": _jpeg,
     "image/png": _png,
     "image/webp": _webp,

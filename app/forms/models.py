@@ -102,6 +102,12 @@ class FormRequest(db.Model):
     sent_by: Mapped[User | None] = relationship()
     notice: Mapped["FormNotice | None"] = relationship(viewonly=True)
 
+    @property
+    def sent_as_tag(self) -> str | None:
+        """The tag beside the title on the record, unless the title already says it ("PHQ-9 weekly check-in")."""
+        tag = {"intake": "intake", "check_in": "check-in"}.get(self.sent_as or "")
+        return None if tag is None or tag in self.title.lower() else tag
+
 
 class FormAnswer(db.Model):
     """One answer, JSON-encoded and encrypted. A draft and a submitted form use the same rows."""

@@ -7,6 +7,8 @@ say what differs by viewer.
 from flask import url_for
 
 from app.auth.models import User
+from app.clients.invites import portal_statuses
+from app.clients.models import Client
 from app.form_base import ButtonForm
 from app.inbox.forms import ReplyForm
 from app.inbox.models import Conversation, Message
@@ -24,7 +26,25 @@ def thread_page(conversation: Conversation, viewer: User, form: ReplyForm, wrote
     return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
             "viewer": viewer, "may_reply": may_reply(viewer, conversation, wrote),
             "may_close": may_close(viewer, conversation, wrote), "button_form": ButtonForm(),
+            "not_reading": not_reading_yet(conversation.clients) if viewer.is_staff else [],
             "live_topics": [f"conversation-{conversation.id}"]}
+
+
+def not_reading_yet(clients: list[Client]) -> list[tuple[Client, str]]:
+    """The clients who can't read messages yet (no portal account), each with why, as staff are told it."""
+    statuses = portal_statuses(clients)
+    return [(client, _why_not_reading(client, statuses[client.id].state)) for client in clients
+            if statuses[client.id].state != "active"]
+
+
+def _why_not_reading(client: Client, state: str) -> str:
+    if state == "disabled":
+        return "has portal access turned off"
+    if not client.email:
+        return "has no e-mail address for a portal account"
+    if state == "not_invited":
+        return "hasn't been invited to the portal"
+    return "hasn't joined the portal yet"
 
 
 def conversation_title(conversation: Conversation, viewer: User) -> str:

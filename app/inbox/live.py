@@ -64,6 +64,19 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
                     "inbox/live/client_card.html", unread_count=count, unread_from=senders, **context))
 
 
+def read_live(viewer: User, conversation: Conversation) -> None:
+    """The viewer read the conversation on an open page: their list rows, badges and home card follow."""
+    with _rendering():
+        context = {"viewer": viewer, "conversation": conversation, "live": True, "unread": False, "in_place": True}
+        publish(f"user:{viewer.id}:{'inbox' if viewer.is_staff else 'messages'}",
+                render_template("inbox/_conversation_row.html", **context))  # where it is: reading doesn't move it
+        badges(viewer)
+        if viewer.is_client:
+            count, senders = unread_for_client(viewer.client_id)
+            publish(f"user:{viewer.id}:home", render_template(
+                "inbox/live/client_card.html", unread_count=count, unread_from=senders, **context))
+
+
 def badges(viewer: User) -> None:
     """The viewer's unread badges, in every tab they have open."""
     with _rendering():

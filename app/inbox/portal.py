@@ -60,7 +60,6 @@ def new():
 @client_required
 def show(conversation_id: int):
     conversation = _read(conversation_id)
-    live.badges(current_user)
     return render("inbox/portal_show.html", **thread_page(conversation, current_user, ReplyForm()))
 
 
@@ -71,6 +70,14 @@ def messages(conversation_id: int):
     conversation = _read(conversation_id)
     return render("inbox/portal_show.html", "inbox/_messages.html",
                   **thread_page(conversation, current_user, ReplyForm()))
+
+
+@bp.post("/<int:conversation_id>/seen")
+@client_required
+def seen(conversation_id: int):
+    """The open conversation page saw a message pushed to it live: read, so no "New" and no e-mail for it."""
+    _read(conversation_id)
+    return "", 204
 
 
 @bp.post("/<int:conversation_id>")
@@ -97,5 +104,6 @@ def _read(conversation_id: int) -> Conversation:
     """The client's conversation, read up to now."""
     conversation = conversation_or_404(conversation_id)
     mark_read(current_user, conversation)
+    live.read_live(current_user, conversation)  # published when this commits
     db.session.commit()
     return conversation

@@ -17,6 +17,8 @@ from app.queue import enqueue_at
 from app.tenancy import Workspace, repeat_of
 
 NOTIFY_AT_MOST_EVERY = timedelta(minutes=15)
+# A message that reaches an open conversation live is marked read by that page: the e-mail waits this long for it.
+READ_LIVE_GRACE = timedelta(seconds=30)
 CLOSED_WHEN_QUIET = "quiet"
 CLOSED_BY_STAFF = "by_staff"
 
@@ -89,7 +91,7 @@ def owe_notification(conversation: Conversation, client: Client, now: datetime) 
                                                MessageNotification.failed_at.is_(None)))):
         return None
     last_sent = db.session.scalar(select(func.max(MessageNotification.sent_at)).where(*mine))
-    due = max(now, last_sent + NOTIFY_AT_MOST_EVERY) if last_sent else now
+    due = max(now + READ_LIVE_GRACE, last_sent + NOTIFY_AT_MOST_EVERY) if last_sent else now + READ_LIVE_GRACE
     notification = MessageNotification(workspace_id=conversation.workspace_id, conversation_id=conversation.id,
                                        client_id=client.id, created_at=now, due_at=due)
     db.session.add(notification)

@@ -8,7 +8,14 @@ from app.clients.models import Client
 from app.db import db
 from app.form_base import options
 from app.inbox import live
-from app.inbox.display import conversation_title, conversation_url, members_line, sender_label, thread_page
+from app.inbox.display import (
+    conversation_title,
+    conversation_url,
+    members_line,
+    not_reading_yet,
+    sender_label,
+    thread_page,
+)
 from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
 from app.inbox.models import Conversation, unread_for_client
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
@@ -49,14 +56,23 @@ def index():
 @bp.route("/compose", methods=["GET", "POST"])
 @staff_required
 def compose():
+    """Staff are warned, before they write, when the chosen client can't read it yet (the conversation's page
+    says so too)."""
     form = ComposeForm(client=request.args.get("client", type=int))
-    form.client.choices = options((c.id, c.full_name) for c in messageable_clients())
+    clients = messageable_clients()
+    not_reading = dict(not_reading_yet(clients))
+    form.client.choices = options((c.id, c.full_name + (" (not in the portal yet)" if c in not_reading else ""))
+                                  for c in clients)
+    form.client.render_kw = {"hx-get": url_for("inbox.compose"), "hx-trigger": "change",
+                             "hx-target": "#reader-note", "hx-swap": "outerHTML"}
+    chosen = next((c for c in clients if c.id == form.client.data), None)
+    warning = [(chosen, not_reading[chosen])] if chosen in not_reading else []
     if form.validate_on_submit():
-        client = get_or_404(Client, form.client.data)
-        conversation = start_conversation(current_user, [client], form.body.data, form.request_key.data)
+        conversation = start_conversation(current_user, [chosen], form.body.data, form.request_key.data)
         db.session.commit()
         return see_other(url_for("inbox.show", conversation_id=conversation.id))
-    return render("inbox/compose.html", form=form, http_status=422 if form.is_submitted() else 200)
+    return render("inbox/compose.html", "inbox/_reader_note.html", form=form, not_reading=warning,
+                  http_status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -77,7 +93,6 @@ def new_group():
 @staff_required
 def show(conversation_id: int):
     conversation, wrote = _read(conversation_id)
-    live.badges(current_user)
     return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
 
 
@@ -105,6 +120,14 @@ def reply(conversation_id: int):
     return _answer(conversation, wrote)
 
 
+@bp.post("/<int:conversation_id>/seen")
+@staff_required
+def seen(conversation_id: int):
+    """The open conversation page saw a message pushed to it live: read, so no "New" and no e-mail for it."""
+    _read(conversation_id)
+    return "", 204
+
+
 @bp.post("/<int:conversation_id>/close")
 @staff_required
 def close(conversation_id: int):
@@ -113,13 +136,14 @@ def close(conversation_id: int):
         abort(403)
     close_by_hand(conversation, current_user)
     db.session.commit()
-    return _answer(conversation, wrote, notice="Conversation closed. Writing in it opens it again.")
+    return _answer(conversation, wrote)
 
 
 def _read(conversation_id: int) -> tuple[Conversation, bool]:
     """The conversation (as conversation_or_404 gives it), read up to now by the signed-in staff member."""
     conversation, wrote = conversation_or_404(conversation_id)
     mark_read(current_user, conversation)
+    live.read_live(current_user, conversation)  # published when this commits
     db.session.commit()
     return conversation, wrote
 

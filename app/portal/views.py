@@ -7,6 +7,7 @@ from flask_login import current_user
 from app import clock
 from app.appointments.models import next_appointment
 from app.auth.access import client_required
+from app.auth.sessions import signed_in_before
 from app.auth.views import invite_link_page
 from app.billing.models import latest_invoice
 from app.clients.invites import accept_invite, invite_for
@@ -55,7 +56,8 @@ def _card_context(client: Client, names) -> dict:
 @client_required
 def home():
     client = current_user.client
-    return render("portal/home.html", client=client, live_topics=["home"], **_card_context(client, CARDS))
+    return render("portal/home.html", client=client, live_topics=["home"], returning=signed_in_before(current_user),
+                  **_card_context(client, CARDS))
 
 
 @bp.get("/portal/cards/<name>")
@@ -65,7 +67,8 @@ def card(name: str):
         abort(404)
     client = current_user.client
     cards = CARDS if not wants_fragment() else [name]
-    return render("portal/home.html", f"portal/_card_{name}.html", client=client, **_card_context(client, cards))
+    return render("portal/home.html", f"portal/_card_{name}.html", client=client,
+                  returning=signed_in_before(current_user), **_card_context(client, cards))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -67,7 +67,7 @@ def upgrade():
 
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('subject_user_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('detail', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('detail', sa.String(length=200), nullable=True))
         batch_op.create_index(batch_op.f('ix_audit_events_subject_user_id'), ['subject_user_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_audit_events_subject_user_id_users'), 'users',
                                     ['subject_user_id'], ['id'])

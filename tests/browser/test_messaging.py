@@ -73,6 +73,7 @@ def test_messages_arrive_live_on_both_sides(brunswick, live_server, visit):
     log_in(inbox, "carlos@brunswick.example")
     inbox.goto("/inbox")
     wait_live(inbox)
+    staff.goto("/clients")  # with the conversation open, Carlos would read the next message there and then
     client.get_by_label("Message").fill("One more question")
     client.get_by_role("button", name="Send").click()
     expect(inbox.locator(f"#conversation-{conversation}")).to_contain_text("New", timeout=LIVE_MS)
@@ -87,7 +88,7 @@ def test_a_client_without_javascript_reads_and_replies(brunswick, live_server, v
 
     client = visit.page(javascript=False)
     log_in(client, "aisha@example.com", at="/portal/login")
-    expect(client.get_by_role("heading", level=1)).to_have_text("Welcome back, Aisha")
+    expect(client.get_by_role("heading", level=1)).to_have_text("Welcome, Aisha")
     expect(client.locator("#card-messages")).to_contain_text("1 unread")
     client.get_by_role("link", name="Messages").first.click()
     client.get_by_role("link", name=re.compile("Carlos Diaz")).click()
@@ -103,6 +104,45 @@ def test_a_client_without_javascript_reads_and_replies(brunswick, live_server, v
 
     staff.reload()
     expect(staff.get_by_text("Can we talk on Tuesday?")).to_be_visible()
+
+
+def test_a_message_arriving_on_the_open_conversation_is_read_there(brunswick, live_server, smtp_server, visit):
+    clock.freeze(clock.now())  # Porch's time stands still: no e-mail falls due while the pages work
+    staff = visit.page()
+    log_in(staff, "carlos@brunswick.example")
+    conversation = compose(staff, "Hi Aisha, how did the week go?")
+    client = visit.page(viewport={"width": 390, "height": 844})
+    log_in(client, "aisha@example.com", at="/portal/login")
+    client.goto(f"/portal/messages/{conversation}")
+    wait_live(client)
+    wait_live(staff)
+
+    with client.expect_request(lambda r: r.method == "POST" and r.url.endswith(f"/{conversation}/seen")) as seen:
+        staff.get_by_label("Message").fill("Can you make Thursday at 10?")
+        staff.get_by_role("button", name="Send").click()
+        expect(client.get_by_text("Can you make Thursday at 10?")).to_be_visible(timeout=LIVE_MS)
+    assert seen.value.headers.get("x-csrftoken")
+    expect(client.locator("#messages-badge")).to_have_text("")
+    client.goto("/portal/messages")
+    expect(client.locator(f"#conversation-{conversation}")).not_to_contain_text("New")
+    client.goto(f"/portal/messages/{conversation}")
+    wait_live(client)
+
+    with staff.expect_request(lambda r: r.method == "POST" and r.url.endswith(f"/inbox/{conversation}/seen")):
+        client.get_by_label("Message").fill("Thursday works.")
+        client.get_by_role("button", name="Send").click()
+        expect(staff.get_by_text("Thursday works.")).to_be_visible(timeout=LIVE_MS)
+    expect(staff.locator("#inbox-badge")).to_have_text("")
+    staff.goto("/inbox")
+    expect(staff.locator(f"#conversation-{conversation}")).not_to_contain_text("New")
+
+    clock.advance(timedelta(hours=1))  # long past the grace an open page has to say it saw a message
+    with live_server.app.app_context():
+        run_sweeps()
+    staff.wait_for_timeout(1000)  # the job thread has run whatever fell due
+    assert smtp_server.to("aisha@example.com") == []
+    visit.assert_accessible(client, "a conversation read live in the portal")
+    visit.assert_no_csp_reports()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])

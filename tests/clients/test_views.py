@@ -211,3 +211,25 @@ def test_it_serves_the_portal_panel_that_polls_while_sending(practice, as_user):
     panel = carlos.get(f"/clients/{practice.aisha.id}/portal", htmx=True).get_data(as_text=True)
     assert "Invited" in panel and "every 3s" not in panel
     assert carlos.get(f"/clients/{practice.aisha.id}/portal").get_data(as_text=True).startswith("<!doctype html>")
+
+
+def test_it_replaces_the_added_flash_when_the_invite_goes_by_htmx(practice, as_user):
+    carlos = as_user(practice.carlos)
+    response = carlos.post("/clients/new", client_form(first_name="Nora", last_name="Lindqvist",
+                                                       email="nora@example.com", care_team=[str(practice.carlos.id)]))
+    record = response.headers["Location"]
+    assert "Nora Lindqvist was added." in carlos.get(record).get_data(as_text=True)
+    panel = carlos.post(record + "/invite", {"request_key": str(uuid.uuid4())}, htmx=True).get_data(as_text=True)
+    assert "Portal invite on its way to nora@example.com." in panel
+    assert '<div id="flashes" hx-swap-oob="true"></div>' in panel
+
+
+def test_it_offers_to_disable_portal_access_only_where_there_is_access_to_disable(practice, as_user):
+    carlos = as_user(practice.carlos)
+    record = f"/clients/{practice.aisha.id}"
+    assert "Disable portal access" not in carlos.get(record).get_data(as_text=True)
+    response = carlos.post(record + "/portal/disable")
+    assert response.status_code == 422
+    assert practice.aisha.portal_disabled_at is None
+    carlos.post(record + "/invite", {"request_key": str(uuid.uuid4())})
+    assert "Disable portal access" in carlos.get(record).get_data(as_text=True)

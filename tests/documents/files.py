@@ -1,6 +1,8 @@
 """Small, well-formed files of every accepted type (and broken ones), made here rather than shipped."""
 
+import io
 import struct
+import zipfile
 import zlib
 
 
@@ -51,6 +53,39 @@ def heic() -> bytes:
     meta = b"\x00" * 24
     return (struct.pack(">I", 8 + len(ftyp)) + b"ftyp" + ftyp + struct.pack(">I", 8 + len(meta)) + b"meta" + meta
             + struct.pack(">I", 8 + 64) + b"mdat" + b"\x01" * 64)
+
+
+def zipped(entries: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            compression = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=compression)
+    return buffer.getvalue()
+
+
+XML = b'<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def docx(content_types_first: bool = True) -> bytes:
+    """As Word writes it ([Content_Types].xml first) or as LibreOffice does (it comes last)."""
+    parts = [("_rels/.rels", XML + b"<Relationships/>"), ("docProps/app.xml", XML + b"<Properties/>"),
+             ("word/document.xml", XML + b"<w:document><w:body><w:p/></w:body></w:document>")]
+    types = ("[Content_Types].xml", XML + b"<Types/>")
+    return zipped([types, *parts] if content_types_first else [*parts, types])
+
+
+def xlsx() -> bytes:
+    return zipped([("[Content_Types].xml", XML + b"<Types/>"), ("xl/workbook.xml", XML + b"<workbook/>")])
+
+
+def odt() -> bytes:
+    return zipped([("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", XML + b"<office/>"),
+                   ("META-INF/manifest.xml", XML + b"<manifest/>")])
+
+
+def rtf() -> bytes:
+    return b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 Discharge summary, 2019.\\par}\n"
 
 
 def text() -> bytes:

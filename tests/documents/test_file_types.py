@@ -7,6 +7,10 @@ from tests.documents import files
 
 ACCEPTED = [
     (files.pdf(), "application/pdf"),
+    (files.docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (files.docx(content_types_first=False), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (files.odt(), "application/vnd.oasis.opendocument.text"),
+    (files.rtf(), "application/rtf"),
     (files.png(), "image/png"),
     (files.jpeg(), "image/jpeg"),
     (files.heic(), "image/heic"),
@@ -18,19 +22,20 @@ ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize(("data", "content_type"), ACCEPTED, ids=[t for _, t in ACCEPTED])
+@pytest.mark.parametrize(("data", "content_type"), ACCEPTED, ids=[f"{t}-{n}" for n, (_, t) in enumerate(ACCEPTED)])
 def test_it_tells_each_accepted_type_by_its_content(data, content_type):
     assert sniff(data[:4096]) == content_type
 
 
 @pytest.mark.parametrize("data", [files.html(), files.svg(), b"MZ\x90\x00\x03" + b"\x00" * 100,
-                                  b"PK\x03\x04" + b"\x00" * 100, b"\x00\x01\x02binary"],
-                         ids=["html", "svg", "exe", "zip", "binary"])
+                                  b"PK\x03\x04" + b"\x00" * 100, files.xlsx(), b"\x00\x01\x02binary"],
+                         ids=["html", "svg", "exe", "zip", "xlsx", "binary"])
 def test_it_refuses_other_types_whatever_they_are_called(app, data):
     with pytest.raises(Refused) as refused:
         check_type_and_size(data, len(data))
     assert refused.value.status == 415
-    assert "PDF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text" in refused.value.message
+    assert ("PDF, Word (.docx), OpenDocument (.odt), RTF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text"
+            in refused.value.message)
 
 
 def test_it_refuses_an_empty_file(app):
@@ -50,7 +55,7 @@ def test_it_allows_videos_more_room_than_documents(app):
 
 
 @pytest.mark.parametrize(("data", "content_type"), [a for a in ACCEPTED if a[1] != "text/plain"],
-                         ids=[t for _, t in ACCEPTED if t != "text/plain"])
+                         ids=[f"{t}-{n}" for n, (_, t) in enumerate(ACCEPTED) if t != "text/plain"])
 def test_it_notices_a_file_cut_short(app, data, content_type):
     check_complete(content_type, len(data), lambda at, size: data[at:at + size])
     cut = data[:-7]

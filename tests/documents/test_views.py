@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.db import db
+from app.documents.file_types import sniff
 from app.documents.models import Document
 from app.documents.service import share_document
 from tests.conftest import _forget_request_state, make_client, make_portal_account, run_jobs
@@ -195,8 +196,8 @@ def test_it_takes_a_photo_uploaded_in_one_piece(practice, aisha_online, as_user)
     aisha = as_user(aisha_online.account)
     page = aisha.get("/portal/documents/upload").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page
-    assert "PDF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text files; documents and photos up to 25 MB, " \
-           "videos up to 200 MB." in page
+    assert "PDF, Word (.docx), OpenDocument (.odt), RTF, JPEG, PNG, HEIC, WebP, MP4, MOV, WebM or plain text " \
+           "files; documents and photos up to 25 MB, videos up to 200 MB." in page
     response = upload(aisha, files.png(), "knee.png")
     assert response.status_code == 303
     listed = aisha.get("/portal/documents").get_data(as_text=True)
@@ -218,7 +219,24 @@ def test_it_decides_the_type_by_content_not_by_name(practice, aisha_online, as_u
     assert db.session.scalar(select(Document.content_type)) == "image/png"
 
 
+@pytest.mark.parametrize(("data", "name"), [(files.docx(), "referral.docx"), (files.odt(), "history.odt"),
+                                            (files.rtf(), "discharge.rtf")])
+def test_it_takes_word_processor_files_and_always_serves_them_as_downloads(practice, aisha_online, as_user, data,
+                                                                          name):
+    aisha = as_user(aisha_online.account)
+    assert upload(aisha, data, name.replace(".", "-") + ".bin").status_code == 303
+    document = db.session.scalar(select(Document))
+    assert document.content_type == sniff(data)
+    for visitor, url in ((aisha, f"/portal/documents/{document.id}/file"),
+                         (as_user(practice.carlos), f"/clients/{practice.aisha.id}/documents/{document.id}/file")):
+        response = visitor.get(url)
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment;"), url
+        assert response.get_data() == data
+
+
 @pytest.mark.parametrize(("data", "status", "message"), [
+    (files.docx()[:-30], 422, "This file seems to be cut short"),
     (b"", 422, "This file is empty. Choose another file."),
     (files.pdf()[:-8], 422, "This file seems to be cut short"),
     (files.svg(), 415, "This kind of file can&#39;t be sent here."),

@@ -172,3 +172,14 @@ def test_it_sends_no_email_to_a_client_without_an_address(practice, as_user):
     assert db.session.scalar(select(func.count(FormNotice.id))) == 0
     page = as_user(practice.carlos).get(f"/clients/{farid.id}").get_data(as_text=True)
     assert "Form: PHQ-9</strong>: in the portal (no e-mail address on record)" in page
+
+
+def test_it_names_a_check_in_once_in_the_records_forms_table(practice, as_user):
+    for title in ("PHQ-9 weekly check-in", "GAD-7"):
+        db.session.add(FormRequest(workspace_id=practice.workspace.id, client_id=practice.aisha.id, title=title,
+                                   template_key="builtin:phq9", questions_json="[]", sent_as="check_in",
+                                   sent_at=clock.now()))
+    db.session.commit()
+    page = as_user(practice.carlos).get(f"/clients/{practice.aisha.id}").get_data(as_text=True)
+    assert 'PHQ-9 weekly check-in</a> <span class="tag">' not in page
+    assert 'GAD-7</a> <span class="tag">check-in</span>' in page

@@ -73,6 +73,7 @@ def test_it_pushes_a_new_message_to_the_clients_open_page(live_server, people):
         assert "First note" not in pushed  # only the new message travels
         assert "csrf_token" not in pushed
         assert "2 unread" in pushed
+        assert f'hx-post="/portal/messages/{conversation_id}/seen" hx-trigger="load"' in pushed
     finally:
         aisha.close()
 
@@ -266,3 +267,23 @@ def test_a_sign_out_on_one_process_closes_a_socket_on_another(redis_url, environ
     finally:
         for server in (a, b):
             stop_gunicorn(server)
+
+
+def test_it_pushes_the_readers_badges_and_row_once_their_open_page_saw_a_message(live_server, people):
+    carlos = signed_in(live_server.url, "carlos@brunswick.example")
+    _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "First note",
+                                               "request_key": str(uuid.uuid4())})
+    conversation_id = int(url.rsplit("/", 1)[1])
+    aisha = signed_in(live_server.url, "aisha@example.com")
+    aisha.get(f"/portal/messages/{conversation_id}")
+    listening = socket_of(aisha, "messages")
+    try:
+        say(carlos, f"/inbox/{conversation_id}", "Are you free on Thursday?")
+        receive(listening, '<span id="messages-badge" class="badge" hx-swap-oob="true"><span class="sr-only">')
+        status, _, _ = aisha.post(f"/portal/messages/{conversation_id}/seen", {})
+        assert status == 204
+        pushed = receive(listening, '<span id="messages-badge" class="badge" hx-swap-oob="true"></span>',
+                         f'id="conversation-{conversation_id}"')
+        assert ">New<" not in pushed.rsplit(f'id="conversation-{conversation_id}"', 1)[1]
+    finally:
+        listening.close()

@@ -1,12 +1,14 @@
 """The practitioner's inbox."""
 
+from html import unescape
+
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.db import db
 from app.inbox.models import Conversation, Message
 from app.inbox.policy import ASSIGNED_ONLY
-from tests.conftest import make_client
+from tests.conftest import make_client, make_portal_account
 from tests.inbox.conftest import key, write
 
 
@@ -221,3 +223,70 @@ def test_it_shows_the_clients_conversations_on_their_record(practice, chat, as_u
     assert f'href="/inbox/compose?client={practice.aisha.id}">Write to Aisha</a>' in page
     compose = as_user(practice.carlos).get(f"/inbox/compose?client={practice.aisha.id}").get_data(as_text=True)
     assert f'<option selected value="{practice.aisha.id}">Aisha Rahman</option>' in compose
+
+
+def test_it_says_once_that_a_conversation_was_closed(practice, chat, as_user):
+    carlos = as_user(practice.carlos)
+    for htmx in (False, True):
+        write(chat, practice.carlos, "Writing opens it again.")
+        response = carlos.post(f"/inbox/{chat.id}/close", htmx=htmx)
+        page = response.get_data(as_text=True) if htmx else carlos.get(response.headers["Location"]).get_data(
+            as_text=True)
+        assert page.count("Writing here opens it again") == 1, page
+        assert "Conversation closed." not in page
+
+
+def test_it_marks_the_active_filter_tab(practice, chat, as_user):
+    carlos = as_user(practice.carlos)
+    for url, active in (("/inbox", "Open"), ("/inbox?status=closed", "Closed"), ("/inbox?status=all", "All"),
+                        ("/inbox?status=nonsense", "Open")):
+        page = carlos.get(url).get_data(as_text=True)
+        current = [label for label in ("Open", "Closed", "All") if f'aria-current="page">{label}</a>' in page]
+        assert current == [active], url
+
+
+def text_of(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def test_it_warns_before_writing_to_a_client_who_cannot_read_it_yet(practice, aisha_account, as_user):
+    farid = make_client(practice.workspace, "Farid", "Haddad", None, care_team=[practice.carlos])
+    nora = make_client(practice.workspace, "Nora", "Lindqvist", "nora@example.com", care_team=[practice.carlos])
+    carlos = as_user(practice.carlos)
+    page = text_of(carlos.get("/inbox/compose"))
+    assert ">Farid Haddad (not in the portal yet)<" in page and ">Nora Lindqvist (not in the portal yet)<" in page
+    assert ">Aisha Rahman<" in page
+    assert "can't read messages yet" not in page
+    page = text_of(carlos.get(f"/inbox/compose?client={farid.id}"))
+    assert "Farid Haddad has no e-mail address for a portal account, so they can't read messages yet." in page
+    note = text_of(carlos.get(f"/inbox/compose?client={nora.id}", htmx=True))
+    assert note.lstrip().startswith('<div id="reader-note">') and "<html" not in note
+    assert "Nora Lindqvist hasn't been invited to the portal" in note
+    assert text_of(carlos.get(f"/inbox/compose?client={practice.aisha.id}", htmx=True)).strip() == \
+        '<div id="reader-note"></div>'
+
+
+def test_it_keeps_a_message_to_a_client_not_in_the_portal_and_shows_it_once_they_join(practice, as_user):
+    nora = make_client(practice.workspace, "Nora", "Lindqvist", "nora@example.com", care_team=[practice.carlos])
+    carlos = as_user(practice.carlos)
+    response = carlos.post("/inbox/compose", {"client": nora.id, "body": "Welcome to the practice.",
+                                              "request_key": key()})
+    assert response.status_code == 303
+    thread = response.headers["Location"]
+    page = text_of(carlos.get(thread))
+    assert "Nora Lindqvist hasn't been invited to the portal, so they can't read messages yet." in page
+    make_portal_account(nora)
+    assert "Welcome to the practice." in text_of(as_user(nora.account).get(
+        thread.replace("/inbox/", "/portal/messages/")))
+    assert "can't read messages yet" not in text_of(carlos.get(thread))
+
+
+def test_it_does_not_offer_clients_whose_portal_is_disabled(practice, aisha_account, as_user):
+    elena = make_client(practice.workspace, "Elena", "Rossi", "elena@example.com", care_team=[practice.carlos])
+    elena.portal_disabled_at = elena.created_at
+    db.session.commit()
+    carlos = as_user(practice.carlos)
+    assert "Elena Rossi" not in carlos.get("/inbox/compose").get_data(as_text=True)
+    response = carlos.post("/inbox/compose", {"client": elena.id, "body": "Hello", "request_key": key()})
+    assert response.status_code == 422
+    assert messages_count() == 0

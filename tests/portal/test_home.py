@@ -20,7 +20,7 @@ def portal_of(client, as_user):
 
 def test_it_greets_the_client_with_four_friendly_empty_cards(practice, as_user):
     page = portal_of(practice.aisha, as_user).get("/portal").get_data(as_text=True)
-    assert "<h1>Welcome back, Aisha</h1>" in page
+    assert "<h1>Welcome, Aisha</h1>" in page
     assert "Nothing booked" in page
     assert "Nothing to fill in" in page
     assert "No unread messages" in page
@@ -103,7 +103,15 @@ def test_it_answers_an_unknown_card_with_404(practice, as_user):
 
 def test_it_renders_the_whole_page_for_a_card_url_without_htmx(practice, as_user):
     page = portal_of(practice.aisha, as_user).get("/portal/cards/forms").get_data(as_text=True)
-    assert "<h1>Welcome back, Aisha</h1>" in page
+    assert "<h1>Welcome, Aisha</h1>" in page
+
+
+def test_it_welcomes_a_new_client_and_welcomes_them_back_from_the_second_visit(practice, as_user):
+    first_visit = portal_of(practice.aisha, as_user)
+    for _ in range(2):
+        assert "<h1>Welcome, Aisha</h1>" in first_visit.get("/portal").get_data(as_text=True)
+    second_visit = as_user(practice.aisha.account)
+    assert "<h1>Welcome back, Aisha</h1>" in second_visit.get("/portal").get_data(as_text=True)
 
 
 def test_it_shows_a_client_only_their_own_portal(practice, as_user):

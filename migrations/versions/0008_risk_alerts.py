@@ -74,12 +74,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_form_alert_emails_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_alert_emails_workspace_id'), ['workspace_id'], unique=False)
 
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('crisis_text', sa.Text(), nullable=True))
+    op.add_column('workspaces', sa.Column('crisis_text', sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.drop_column('crisis_text')
+    op.execute("ALTER TABLE workspaces DROP COLUMN crisis_text")
     op.drop_table('form_alert_emails')
     op.drop_table('form_alerts')

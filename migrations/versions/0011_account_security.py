@@ -87,30 +87,26 @@ def upgrade():
     with op.batch_alter_table('sign_in_challenges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_in_challenges_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('preferred_name', sa.String(length=60), nullable=True))
-        batch_op.add_column(sa.Column('phone', app.db.EncryptedText(), nullable=True))
-        batch_op.add_column(sa.Column('chosen_time_zone', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('totp_secret', app.db.EncryptedText(), nullable=True))
-        batch_op.add_column(sa.Column('mfa_enabled_at', app.db.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+    op.add_column('users', sa.Column('preferred_name', sa.String(length=60), nullable=True))
+    op.add_column('users', sa.Column('phone', app.db.EncryptedText(), nullable=True))
+    op.add_column('users', sa.Column('chosen_time_zone', sa.String(length=64), nullable=True))
+    op.add_column('users', sa.Column('totp_secret', app.db.EncryptedText(), nullable=True))
+    op.add_column('users', sa.Column('mfa_enabled_at', app.db.UTCDateTime(), nullable=True))
+    op.add_column('users', sa.Column('totp_last_step', sa.Integer(), nullable=True))
 
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('require_staff_mfa', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('workspaces', sa.Column('require_staff_mfa', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 
 def downgrade():
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.drop_column('require_staff_mfa')
+    op.execute("ALTER TABLE workspaces DROP COLUMN require_staff_mfa")
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('totp_last_step')
-        batch_op.drop_column('mfa_enabled_at')
-        batch_op.drop_column('totp_secret')
-        batch_op.drop_column('chosen_time_zone')
-        batch_op.drop_column('phone')
-        batch_op.drop_column('preferred_name')
+    op.execute("ALTER TABLE users DROP COLUMN totp_last_step")
+    op.execute("ALTER TABLE users DROP COLUMN mfa_enabled_at")
+    op.execute("ALTER TABLE users DROP COLUMN totp_secret")
+    op.execute("ALTER TABLE users DROP COLUMN chosen_time_zone")
+    op.execute("ALTER TABLE users DROP COLUMN phone")
+    op.execute("ALTER TABLE users DROP COLUMN preferred_name")
 
     with op.batch_alter_table('sign_in_challenges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sign_in_challenges_user_id'))

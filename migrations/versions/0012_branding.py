@@ -31,11 +31,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_brandings_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', name=op.f('pk_brandings'))
     )
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('getting_started_dismissed_at', app.db.UTCDateTime(), nullable=True))
+    op.add_column('workspaces', sa.Column('getting_started_dismissed_at', app.db.UTCDateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.drop_column('getting_started_dismissed_at')
+    op.execute("ALTER TABLE workspaces DROP COLUMN getting_started_dismissed_at")
     op.drop_table('brandings')

@@ -12,7 +12,7 @@ from tests.documents.test_views import shared
 
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 DECODE = {"br": brotli.decompress, "gzip": gzip.decompress}
-STYLESHEET = re.compile(r'href="(/static/porch\.css\?v=[0-9a-f]+)"')
+STYLESHEET = re.compile(r'href="(/brand/style\.css\?v=[0-9a-f]+)"')  # ours, served as a practice's would be
 SCRIPT = re.compile(r'src="(/static/vendor/htmx-2\.0\.11/htmx\.min\.js\?v=[0-9a-f]+)"')
 
 

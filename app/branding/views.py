@@ -9,6 +9,7 @@ from app.branding.brand import branding_of, stylesheet_fingerprint
 from app.branding.forms import BrandingForm
 from app.branding.logo import LOGO_MAX_BYTES, TOO_LARGE, LogoRefused, prepare_logo
 from app.branding.service import change_branding
+from app.compression import packed, serve_asset
 from app.db import db
 from app.extensions import csrf
 from app.mail import link_to
@@ -68,8 +69,8 @@ def stylesheet(workspace_id: int):
     current = stylesheet_fingerprint(workspace)
     if request.args.get("v") != current:
         return redirect(url_for("branding.stylesheet", workspace_id=workspace.id, v=current))
-    return _cached_a_year(Response(_our_stylesheet() + f"\n:root {{ --accent: {workspace.brand_colour}; }}\n".encode(),
-                                   mimetype="text/css"))
+    return serve_asset(packed(_our_stylesheet() + f"\n:root {{ --accent: {workspace.brand_colour}; }}\n".encode(),
+                              "text/css", current))
 
 
 @bp.get("/brand/style.css")
@@ -78,7 +79,7 @@ def plain_stylesheet():
     current = stylesheet_fingerprint(None)
     if request.args.get("v") != current:
         return redirect(url_for("branding.plain_stylesheet", v=current))
-    return _cached_a_year(Response(_our_stylesheet(), mimetype="text/css"))
+    return serve_asset(packed(_our_stylesheet(), "text/css", current))
 
 
 def _our_stylesheet() -> bytes:

@@ -96,7 +96,7 @@ def test_it_saves_a_profile_with_preferred_name_phone_and_time_zone(practice, as
     assert response.status_code == 303
     db.session.refresh(practice.aisha)
     assert practice.aisha.phone == "+44 20 7946 0000" and practice.aisha.time_zone == "Europe/London"
-    assert "Welcome back, Ash" in visitor.get("/portal").get_data(as_text=True)
+    assert "Welcome, Ash</h1>" in visitor.get("/portal").get_data(as_text=True)
     assert "profile.changed" in actions(aisha)
 
 

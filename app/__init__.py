@@ -67,8 +67,8 @@ def _register_page_context(app: Flask) -> None:
     from flask import has_request_context
     from flask_login import current_user
 
+    from app.branding.brand import brand_context
     from app.settings.policy import may_change_workspace_settings
-    from app.tenancy import brand_context
 
     @app.context_processor
     def page_chrome() -> dict:

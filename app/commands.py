@@ -8,11 +8,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app import clock
+from app.audit.chain import verify
 from app.auth.models import STAFF_ROLES, User
 from app.auth.passwords import hash_password, password_problem
 from app.clients.invites import INVITE_TTL
 from app.db import db
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
+from app.documents.service import rewrap_data_keys
 from app.mail import link_to
 from app.rotation import ROTATION_BATCH, reencrypt_columns
 from app.team.invites import add_staff_with_password, hand_out_staff_invite
@@ -111,8 +113,6 @@ def rotate_keys(batch_size):
 
     Safe to run again: what is already under the first key is left alone, so a run cut short carries on.
     """
-    from app.documents.service import rewrap_data_keys
-
     done = []
     for rotated in chain(reencrypt_columns(batch_size), rewrap_data_keys(batch_size)):
         click.echo(str(rotated))
@@ -131,8 +131,6 @@ def rotate_keys(batch_size):
 @porch.command("verify-audit")
 def verify_audit():
     """Check the audit trail's hash chain from its first row; name the first row that breaks it."""
-    from app.audit.chain import verify
-
     verdict = verify()
     if not verdict.holds:
         raise click.ClickException(f"The audit trail is broken at row {verdict.broken_id}: {verdict.reason}. "

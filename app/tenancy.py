@@ -45,25 +45,6 @@ class Workspace(db.Model):
         return "".join(w[0] for w in words[:2]).upper() or "P"
 
 
-PORCH_BRAND = {"name": "Porch", "colour": DEFAULT_BRAND_COLOUR, "initials": "P", "white_label": False}
-
-
-def brand_context() -> dict:
-    """What the page chrome shows: the signed-in user's practice, or the practice a page is about."""
-    from app.branding.brand import practice_of_visitor
-
-    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else practice_of_visitor())}
-
-
-def brand_of(workspace: Workspace | None) -> dict:
-    from app.branding.brand import brand_details, brand_of_unknown_practice
-
-    if workspace is None:
-        return brand_of_unknown_practice()
-    return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
-            "white_label": workspace.white_label, **brand_details(workspace)}
-
-
 def current_workspace_id() -> int:
     if not current_user.is_authenticated:
         abort(404)

@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from flask import Flask, has_app_context
 
+from app import create_app
+from app.config import ConfigError
+
 _worker_app: Flask | None = None
 
 
@@ -26,9 +29,6 @@ def job(fn: Callable) -> Callable:
 def worker_app() -> Flask:
     global _worker_app
     if _worker_app is None:
-        from app import create_app
-        from app.config import ConfigError
-
         app = create_app()
         if not app.config["REDIS_URL"]:
             raise ConfigError("An RQ worker needs REDIS_URL in its environment, the same as the web processes.")

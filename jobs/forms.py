@@ -1,4 +1,5 @@
 from app.forms.models import FormNotice
+from app.forms.service import send_due_check_ins
 from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
@@ -11,8 +12,6 @@ def send_form_notice(notice_id: int) -> None:
 
 def sweep_forms() -> None:
     """Send the recurring check-ins that are due, then any form e-mail that no job has sent."""
-    from app.forms.service import send_due_check_ins
-
     send_due_check_ins()
     resend_due(FormNotice, send_form_notice)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from app.audit.models import AuditChainHead, AuditEvent
 from app.db import db
 
 GENESIS = "0" * 64
@@ -50,8 +51,6 @@ class Verdict:
 
 def verify(batch: int = VERIFY_BATCH) -> Verdict:
     """Walk the chain from the first row; the first row whose link or hash is wrong, or None."""
-    from app.audit.models import AuditChainHead, AuditEvent
-
     previous, checked, after = GENESIS, 0, 0
     while rows := db.session.scalars(select(AuditEvent).where(AuditEvent.id > after)
                                      .order_by(AuditEvent.id).limit(batch)).all():

@@ -12,11 +12,10 @@ from app.auth.mfa import TooManyCodes, challenge_for, code_accepted, end_challen
 from app.auth.models import User
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
 from app.auth.sessions import authenticate, sign_in, sign_out, signed_in_user
-from app.branding.brand import remember_practice
+from app.branding.brand import brand_of, remember_practice
 from app.db import db
 from app.extensions import limiter, login_manager
 from app.pages import render, safe_next, see_other
-from app.tenancy import brand_of
 
 bp = Blueprint("auth", __name__)
 login_manager.request_loader(signed_in_user)

@@ -4,11 +4,13 @@ import hashlib
 from pathlib import Path
 
 from flask import current_app, session, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.branding.models import Branding
 from app.db import db
 from app.security import static_fingerprint
+from app.tenancy import DEFAULT_BRAND_COLOUR, Workspace
 
 REMEMBERED_PRACTICE = "practice"  # session key kept after signing out, so the login page stays the practice's
 
@@ -44,8 +46,6 @@ def remember_practice(workspace_id: int) -> None:
 
 def practice_of_visitor():
     """The practice a signed-out page shows: the one this browser last signed out of, or the only one there is."""
-    from app.tenancy import Workspace
-
     remembered = session.get(REMEMBERED_PRACTICE)
     if isinstance(remembered, int) and (workspace := db.session.get(Workspace, remembered)) is not None:
         return workspace
@@ -56,10 +56,23 @@ def practice_of_visitor():
 def brand_of_unknown_practice() -> dict:
     """A signed-out page that can't tell which of several practices it is for: neutral once any of them is
     white-labelled, since its clients may be the ones looking."""
-    from app.tenancy import PORCH_BRAND, Workspace
-
     plain = {**PORCH_BRAND, "logo": None, "welcome": None,
              "stylesheet_url": url_for("branding.plain_stylesheet", v=stylesheet_fingerprint(None))}
     if db.session.scalar(select(Workspace.id).where(Workspace.white_label.is_(True)).limit(1)) is None:
         return plain
     return {**plain, "name": "Client portal", "initials": "CP", "white_label": True}
+
+
+PORCH_BRAND = {"name": "Porch", "colour": DEFAULT_BRAND_COLOUR, "initials": "P", "white_label": False}
+
+
+def brand_context() -> dict:
+    """What the page chrome shows: the signed-in user's practice, or the practice a page is about."""
+    return {"brand": brand_of(current_user.workspace if current_user.is_authenticated else practice_of_visitor())}
+
+
+def brand_of(workspace: Workspace | None) -> dict:
+    if workspace is None:
+        return brand_of_unknown_practice()
+    return {"name": workspace.name, "colour": workspace.brand_colour, "initials": workspace.initials,
+            "white_label": workspace.white_label, **brand_details(workspace)}

@@ -1,6 +1,6 @@
 """Settings → Workspace settings → Branding, and the logo and stylesheet every page of the practice links to."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -20,7 +20,6 @@ from app.tenancy import Workspace
 bp = Blueprint("branding", __name__)
 
 FORM_OVERHEAD = 64 * 1024  # the multipart framing and the text fields
-A_YEAR = "public, max-age=31536000, immutable"
 
 
 @bp.route("/settings/branding", methods=["GET", "POST"])
@@ -94,12 +93,7 @@ def logo(workspace_id: int):
         abort(404)
     if request.args.get("v") != branding.logo_fingerprint:
         return redirect(url_for("branding.logo", workspace_id=workspace_id, v=branding.logo_fingerprint))
-    return _cached_a_year(Response(branding.logo_png, mimetype="image/png"))
-
-
-def _cached_a_year(response: Response) -> Response:
-    response.headers["Cache-Control"] = A_YEAR
-    return response
+    return serve_asset(packed(branding.logo_png, "image/png", branding.logo_fingerprint))
 
 
 @bp.app_template_global()

@@ -20,7 +20,7 @@ from app.appointments.service import (
 from app.auth.access import staff_required
 from app.clients.access import client_or_404
 from app.clients.models import Client
-from app.clients.service import staff_of
+from app.clients.service import active_staff_of
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.pages import render, see_other
@@ -90,7 +90,7 @@ def cancel(client_id: int, appointment_id: int):
 
 def _form(**defaults) -> AppointmentForm:
     form = AppointmentForm(**defaults)
-    form.practitioner.choices = options((u.id, u.name) for u in staff_of(current_user.workspace_id))
+    form.practitioner.choices = options((u.id, u.name) for u in active_staff_of(current_user.workspace_id))
     return form
 
 

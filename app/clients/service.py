@@ -30,6 +30,11 @@ def staff_of(workspace_id: int) -> list[User]:
                                                       User.client_id.is_(None)).order_by(User.name)))
 
 
+def active_staff_of(workspace_id: int) -> list[User]:
+    """The colleagues a client or an appointment may be given to: a deactivated one is offered to nobody."""
+    return [user for user in staff_of(workspace_id) if user.is_active]
+
+
 def find_clients(query, text: str) -> list[Client]:
     """Clients from `query` whose name or e-mail contains `text`."""
     text = text.strip()[:SEARCH_MAX]

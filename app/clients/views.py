@@ -15,7 +15,14 @@ from app.clients.invites import (
 )
 from app.clients.models import Client
 from app.clients.policy import may_see_client, visible_clients
-from app.clients.service import EmailInUse, LoginAddressTaken, create_client, find_clients, staff_of, update_client
+from app.clients.service import (
+    EmailInUse,
+    LoginAddressTaken,
+    active_staff_of,
+    create_client,
+    find_clients,
+    update_client,
+)
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.pages import fragment_or_see_other, render, see_other
@@ -37,7 +44,7 @@ def index():
 def new():
     workspace = current_user.workspace
     form = ClientForm(time_zone=workspace.time_zone, care_team=[current_user.id])
-    form.care_team.choices = options((u.id, u.name) for u in staff_of(workspace.id))
+    form.care_team.choices = options((u.id, u.name) for u in active_staff_of(workspace.id))
     if form.validate_on_submit():
         try:
             client = create_client(workspace, current_user, first_name=form.first_name.data,
@@ -59,7 +66,7 @@ def edit(client_id: int):
     client = client_or_404(client_id)
     portal = portal_status(client)
     form = ClientForm(data=_details_of(client))
-    form.care_team.choices = options((u.id, u.name) for u in staff_of(client.workspace_id))
+    form.care_team.choices = options((u.id, u.name) for u in active_staff_of(client.workspace_id))
     if form.validate_on_submit():
         resend = "resend" in request.form and portal.state == "not_delivered"
         try:

@@ -233,3 +233,14 @@ def test_it_offers_to_disable_portal_access_only_where_there_is_access_to_disabl
     assert practice.aisha.portal_disabled_at is None
     carlos.post(record + "/invite", {"request_key": str(uuid.uuid4())})
     assert "Disable portal access" in carlos.get(record).get_data(as_text=True)
+
+
+def test_it_offers_no_deactivated_colleague_for_a_care_team(practice, as_user):
+    from app.team.service import deactivate
+
+    deactivate(practice.priya)
+    db.session.commit()
+    owner, before = as_user(practice.owner), client_count()
+    assert "Priya Shah" not in owner.get("/clients/new").get_data(as_text=True)
+    response = owner.post("/clients/new", client_form(care_team=[str(practice.priya.id)]))
+    assert response.status_code == 422 and client_count() == before

@@ -179,3 +179,8 @@ def test_it_keeps_an_owner_when_two_owners_step_down_at_the_same_moment(live_ser
     with live_server.app.app_context():
         assert db.session.scalars(select(User.role).where(User.workspace_id == workspace.id)
                                   .order_by(User.role)).all() == ["admin", "owner"]
+
+
+def test_it_marks_settings_as_the_current_section_on_team_pages(practice, as_user):
+    page = as_user(practice.owner).get("/settings/team").get_data(as_text=True)
+    assert 'aria-current="page">Settings</a>' in page

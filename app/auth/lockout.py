@@ -44,9 +44,19 @@ class Failures:
         if used_up:
             raise self.refusal(max(used_up))
 
-    def count(self, key: str) -> None:
+    def take_a_try(self, key: str) -> None:
+        """Count this try before it is judged, so that guesses sent all at once cannot slip in before the count
+        rises (each hit is one atomic increment); raise `refusal` once any tier is used up."""
+        self.refuse_while_used_up(key)
+        counts = limiter.limiter
+        refused = [limit for limit in self.limits if not counts.hit(limit, self.scope, key)]
+        if refused:
+            raise self.refusal(max(counts.get_window_stats(limit, self.scope, key).reset_time for limit in refused))
+
+    def forgive(self, key: str) -> None:
+        """The try was right: it, and the failures before it, no longer count."""
         for limit in self.limits:
-            limiter.limiter.hit(limit, self.scope, key)
+            limiter.limiter.clear(limit, self.scope, key)
 
 
 # Each tier waits longer: 5 wrong guesses cost a minute, 10 a quarter of an hour, 20 an hour.
@@ -57,10 +67,10 @@ def _account(email: str) -> str:
     return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
-def refuse_while_locked_out(email: str) -> None:
+def count_sign_in_try(email: str) -> None:
     """Raise LockedOut while the address has used up any tier, whatever the password tried now."""
-    FAILED_SIGN_INS.refuse_while_used_up(_account(email))
+    FAILED_SIGN_INS.take_a_try(_account(email))
 
 
-def count_failed_sign_in(email: str) -> None:
-    FAILED_SIGN_INS.count(_account(email))
+def forgive_sign_in_tries(email: str) -> None:
+    FAILED_SIGN_INS.forgive(_account(email))

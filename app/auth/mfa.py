@@ -125,28 +125,20 @@ def end_challenge(challenge: SignInChallenge) -> None:
 
 def code_accepted(user: User, code: str) -> bool:
     """A code from the app or an unused recovery code, each taken once; wrong ones count toward a lock-out."""
-    refuse_while_too_many(user)
+    WRONG_CODES.take_a_try(_account(user))
     if _app_code_ok(user, code) or _recovery_code_ok(user, code):
+        WRONG_CODES.forgive(_account(user))
         return True
-    count_wrong_code(user)
     return False
 
 
 def app_code_accepted(user: User, code: str) -> bool:
     """Only a code from the app (turning MFA off, new recovery codes), rate limited like sign-in codes."""
-    refuse_while_too_many(user)
+    WRONG_CODES.take_a_try(_account(user))
     if _app_code_ok(user, code):
+        WRONG_CODES.forgive(_account(user))
         return True
-    count_wrong_code(user)
     return False
-
-
-def refuse_while_too_many(user: User) -> None:
-    WRONG_CODES.refuse_while_used_up(_account(user))
-
-
-def count_wrong_code(user: User) -> None:
-    WRONG_CODES.count(_account(user))
 
 
 def _account(user: User) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.trail import record
 from app.auth.access import ask_to_sign_in  # noqa: F401  (registers the handler)
 from app.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
-from app.auth.lockout import LockedOut, count_failed_sign_in, refuse_while_locked_out
+from app.auth.lockout import LockedOut, count_sign_in_try, forgive_sign_in_tries
 from app.auth.mfa import TooManyCodes, challenge_for, code_accepted, end_challenge, start_challenge
 from app.auth.models import User
 from app.auth.resets import LinkProblem, complete_password_reset, request_password_reset, reset_for
@@ -46,7 +46,7 @@ def login():
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, http_status=422 if form.is_submitted() else 200)
     try:
-        refuse_while_locked_out(form.email.data)
+        count_sign_in_try(form.email.data)
     except LockedOut as lockout:
         form.password.errors.append(str(lockout))
         response = render("auth/login.html", form=form, http_status=429)
@@ -54,7 +54,6 @@ def login():
         return response
     user, password_ok = authenticate(form.email.data, form.password.data)
     if not (password_ok and user.is_active):
-        count_failed_sign_in(form.email.data)
         record("login.failed", workspace_id=user.workspace_id if user else None,
                actor_user_id=user.id if user else None)
         db.session.commit()
@@ -62,6 +61,7 @@ def login():
             "Your portal access is turned off. Contact your practice to turn it back on."
             if password_ok else "That e-mail address and password don't match an account.")
         return render("auth/login.html", form=form, http_status=422)
+    forgive_sign_in_tries(form.email.data)
     if user.uses_mfa:
         session[CHALLENGE] = start_challenge(user)
         db.session.commit()

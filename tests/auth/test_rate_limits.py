@@ -1,6 +1,6 @@
 import re
 
-from tests.conftest import PASSWORD, Visitor
+from tests.conftest import PASSWORD, Visitor, post_at_once
 
 LOCKED_OUT = "Too many failed sign-ins with this e-mail address. Try again in 1 minute, or reset your password."
 WRONG = "wrong-password-x"
@@ -75,3 +75,9 @@ def test_it_rate_limits_password_reset_requests(practice, visitor):
     assert statuses[:5] == [303] * 5
     assert statuses[5] == 429
     assert "Too many tries" in visitor.post("/password/forgot", {"email": "x@example.com"}).get_data(as_text=True)
+
+
+def test_it_judges_no_more_than_five_guesses_sent_all_at_once(live_server, practice):
+    guesses = [{"email": "carlos@brunswick.example", "password": f"{WRONG}-{n}"} for n in range(12)]
+    statuses = sorted(status for status, _ in post_at_once(live_server.url, "/login", guesses))
+    assert statuses == [422] * 5 + [429] * 7

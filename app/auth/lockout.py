@@ -1,5 +1,8 @@
 """Failed sign-ins, counted per account: the address typed, normalised, on /login and /portal/login alike.
 
+Each try is counted before it is judged and a right one is forgiven, so that a burst of parallel guesses meets
+the same ceiling as guesses one after another.
+
 The counts live in flask-limiter's storage (Redis when REDIS_URL is set), so every web process sees them.
 They are kept for any address, with or without an account, so a lock-out tells nothing about the account;
 the key is a digest, so the storage holds no e-mail addresses.

@@ -50,6 +50,8 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # While Redis is unreachable the route limits count in each process's memory instead of failing the page.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024},
     }
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"

@@ -49,7 +49,8 @@ def test_mail_deferred_by_the_server_is_retried_and_delivered_once(private_redis
             enqueue("jobs.sweeps.run_sweeps")
             enqueue("jobs.passwords.send_password_reset_email", sent.id)
             db.session.commit()
-        wait_until(lambda: private_redis_queue_is_empty(private_redis.url), "the worker to run the queued jobs")
+        wait_until(lambda: private_redis_queue_is_empty(private_redis.url), "the worker to run the queued jobs",
+                   seconds=90, pause=1)
         assert len(smtp_server.to("carlos@brunswick.example")) == 1, processes.logs()
     finally:
         stop_gunicorn(web)

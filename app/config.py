@@ -30,6 +30,8 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
         "PORCH_MAIL_RETRY_HOURS": float(environ.get("PORCH_MAIL_RETRY_HOURS", "24")),
+        # After this a send claimed by a worker that died is taken over by the sweep (keep it above SMTP timeouts).
+        "PORCH_MAIL_CLAIM_LEASE_SECONDS": float(environ.get("PORCH_MAIL_CLAIM_LEASE_SECONDS", "300")),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_SWEEPS": "jobs.sweeps.run_sweeps",  # what the embedded job thread runs every SWEEP_INTERVAL
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),
@@ -48,6 +50,8 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # While Redis is unreachable the route limits count in each process's memory instead of failing the page.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024},
     }
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"

@@ -21,7 +21,7 @@ from app.mail import MailDeferred, MailRefused, OwedEmail, OwedLinkEmail
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=5)
+CLAIM_LEASE = timedelta(minutes=5)  # the default of PORCH_MAIL_CLAIM_LEASE_SECONDS
 BACKOFF = [timedelta(minutes=m) for m in (1, 2, 5, 10, 30)]
 THEN_EVERY = timedelta(hours=1)
 
@@ -37,10 +37,15 @@ def due(model: type[OwedEmail]) -> tuple:
 def claim(model: type[OwedEmail], row_id: int) -> bool:
     result = db.session.execute(
         update(model).where(model.id == row_id, *due(model))
-        .values(claimed_until=clock.now() + CLAIM_LEASE, attempts=model.attempts + 1)
+        .values(claimed_until=clock.now() + claim_lease(), attempts=model.attempts + 1)
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def claim_lease() -> timedelta:
+    """How long a claim keeps others off a row: after it, a sweep takes over the send of a worker that died."""
+    return timedelta(seconds=current_app.config["PORCH_MAIL_CLAIM_LEASE_SECONDS"])
 
 
 def next_try(attempts: int, now: datetime) -> datetime:

@@ -127,12 +127,13 @@ def _settle(invoice: Invoice) -> None:
 
 
 def _new_payment(payment: Payment) -> tuple[Payment, bool]:
-    """Insert `payment`, or return the one already made with its idempotency key (and False)."""
+    """Insert `payment`, or return the one already made with its idempotency key (and False). Losing the race
+    to another request rolls this one's transaction back: call it before changing anything else."""
     db.session.add(payment)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == payment.idempotency_key))
         return existing, False
     return payment, True
@@ -201,9 +202,9 @@ def save_card(client: Client, processor: PaymentProcessor, setup_reference: str)
                            created_at=clock.now())
     db.session.add(method)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return db.session.scalar(select(PaymentMethod).where(PaymentMethod.setup_reference == setup_reference))
     record("payment_method.added", workspace_id=client.workspace_id, client_id=client.id,
            subject_type="payment_method", subject_id=method.id)

@@ -161,3 +161,31 @@ def test_saved_cards_keep_one_default_and_removal_is_audited(practice, processor
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions.count("payment_method.added") == 2 and "payment_method.removed" in actions
     assert clock.now()
+
+
+def test_two_payments_with_one_key_at_the_same_moment_charge_once(app, practice, processor, visitor):
+    import threading
+
+    invoice, card = sent_invoice(practice), saved_card(practice, processor, visitor)
+    invoice_id, card_id = invoice.id, card.id
+    start, outcomes = threading.Barrier(2), []
+
+    def pay():
+        with app.app_context():
+            from app.billing.models import PaymentMethod
+
+            start.wait()
+            payment = service.pay_by_card(db.session.get(Invoice, invoice_id), db.session.get(PaymentMethod, card_id),
+                                          TestModeProcessor(), "double-click", "/portal/billing")
+            outcomes.append(payment.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    assert len(outcomes) == 2 and len(set(outcomes)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert db.session.scalar(select(func.count()).select_from(TestProcessorCharge)) == 1

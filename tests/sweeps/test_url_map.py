@@ -28,8 +28,7 @@ PUBLIC_BY_DESIGN = {
     "test_processor.confirm": "the test-mode processor's confirmation page: `reference` is an unguessable payment "
                               "id; it shows an amount only (tests/billing/test_test_mode.py)",
 }
-# for the CSRF sweep on the public routes
-NOT_IDS = {"token": "not-a-real-token", "name": "messages", "reference": "not-a-real-reference"}
+NOT_IDS = {"token": "not-a-real-token", "name": "messages"}  # for the CSRF sweep on the public routes
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
 TOO_BIG_FOR_ANY_ROW = (2**31, 10**25)
 

@@ -32,6 +32,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "PORCH_MAIL_RETRY_HOURS": float(environ.get("PORCH_MAIL_RETRY_HOURS", "24")),
         # After this a send claimed by a worker that died is taken over by the sweep (keep it above SMTP timeouts).
         "PORCH_MAIL_CLAIM_LEASE_SECONDS": float(environ.get("PORCH_MAIL_CLAIM_LEASE_SECONDS", "300")),
+        "PORCH_PAYMENT_PROCESSOR": environ.get("PORCH_PAYMENT_PROCESSOR", "test"),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_SWEEPS": "jobs.sweeps.run_sweeps",  # what the embedded job thread runs every SWEEP_INTERVAL
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),

@@ -15,6 +15,8 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.appointments.models import Appointment
 from app.auth.models import User, UserSession
+from app.billing.service import customer_for
+from app.billing.test_mode import TestModeProcessor
 from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
@@ -108,6 +110,10 @@ def world(app) -> World:
     db.session.commit()
     run_jobs(app)
 
+    test_processor = TestModeProcessor()
+    card_setup = test_processor.start_card_setup(customer=customer_for(aisha, test_processor),
+                                                 return_url="/portal")
+
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
@@ -129,6 +135,7 @@ def world(app) -> World:
             "device_id": owners_laptop.id,  # another signed-in device of the owner's
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
             "export_token": export.sealed_token,  # the one download of Aisha's data export
+            "reference": card_setup.reference,  # the test-mode processor's page where Aisha adds a card
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.appointments.setup import Service
@@ -17,7 +17,8 @@ STATUSES = {"requested": "Requested", "booked": "Booked", "declined": "Declined"
 
 class Appointment(db.Model):
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),
+                      Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

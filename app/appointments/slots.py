@@ -18,6 +18,7 @@ from app.appointments.setup import AvailabilityException, Service, WeeklyHours, 
 from app.db import db
 
 Interval = tuple[datetime, datetime]
+LONGEST_BUFFER = timedelta(hours=4)  # the most a service's buffer may be (the services form refuses more)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
             AvailabilityException.day >= (earliest - timedelta(days=2)).date(),
             AvailabilityException.day <= (latest + timedelta(days=2)).date())):
         exceptions[e.practitioner_id].append(e)
-    reach = LONGEST_APPOINTMENT + timedelta(days=1)  # an earlier booking (with its buffers) may run into the range
+    reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
+    minute = timedelta(minutes=1)
     for practitioner_id, starts_at, minutes, before, after in db.session.execute(
             select(Appointment.practitioner_id, Appointment.starts_at, Appointment.duration_minutes,
                    Service.buffer_before_minutes, Service.buffer_after_minutes)
@@ -172,8 +174,8 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
             .where(Appointment.workspace_id == service.workspace_id, Appointment.practitioner_id.in_(ids),
                    Appointment.cancelled_at.is_(None), Appointment.status != "declined",
                    Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)):
-        busy[practitioner_id].append((starts_at - timedelta(minutes=before or 0),
-                                      starts_at + timedelta(minutes=minutes + (after or 0))))
+        busy[practitioner_id].append((starts_at - (before or 0) * minute,
+                                      starts_at + (minutes + (after or 0)) * minute))
     common = dict(length=timedelta(minutes=service.duration_minutes),
                   buffer_before=timedelta(minutes=service.buffer_before_minutes),
                   buffer_after=timedelta(minutes=service.buffer_after_minutes),

@@ -99,9 +99,13 @@ def upgrade():
                "CONSTRAINT fk_appointments_service_id_services REFERENCES services (id)")
     op.add_column('appointments', sa.Column('status', sa.String(length=16), server_default='booked', nullable=False))
     op.create_index(op.f('ix_appointments_service_id'), 'appointments', ['service_id'], unique=False)
+    # a practitioner's bookings in a date range, for free slots and the calendar
+    op.create_index('ix_appointments_practitioner_id_starts_at', 'appointments', ['practitioner_id', 'starts_at'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_appointments_practitioner_id_starts_at', table_name='appointments')
     op.drop_index(op.f('ix_appointments_service_id'), table_name='appointments')
     op.execute("ALTER TABLE appointments DROP COLUMN status")
     if op.get_bind().dialect.name == "postgresql":

@@ -4,12 +4,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.appointments.models import Appointment
-from app.appointments.setup import AvailabilityException, BookingRules, Service, WeeklyHours
+from app.appointments.setup import AvailabilityException, BookingRules, Service, WeeklyHours, booking_rules_for
 from app.appointments.slots import Exception_, Hours, free_slots, open_slots
+from app.auth.models import User
 from app.db import db
+from app.demo import load_demo_practice
 from tests.conftest import make_client, make_staff
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -235,3 +237,17 @@ def test_anyone_across_many_practitioners_takes_the_same_few_queries(practice, b
         return len(seen)
 
     assert queries_for(2) == queries_for(10)
+
+
+def test_the_demo_practice_takes_instant_bookings_for_two_of_carloss_services(app):
+    assert load_demo_practice()
+    carlos = db.session.scalar(select(User).where(User.email == "carlos@brunswick.example"))
+    assert booking_rules_for(carlos.workspace_id).mode == "instant"
+    services = db.session.scalars(select(Service).where(Service.workspace_id == carlos.workspace_id,
+                                                        Service.offered_online)).all()
+    assert len(services) == 2
+    for service in services:
+        assert service.practitioners == [carlos]
+        found = open_slots(service, carlos, NOW, NOW + timedelta(days=14), now=NOW)[carlos.id]
+        assert found and all(s >= NOW + timedelta(hours=24) for s in found)
+        assert {s.astimezone(NEW_YORK).weekday() for s in found} == {0, 1, 2, 3, 4}

@@ -47,11 +47,13 @@ class Details:
 
 def overlapping(workspace_id: int, practitioner_id: int, starts_at: datetime, duration_minutes: int,
                 ignore_id: int | None = None) -> list[Appointment]:
-    """The practitioner's appointments (not cancelled) that share any minute with this span, soonest first."""
+    """The practitioner's appointments that hold time (not cancelled, not a declined request) and share any minute
+    with this span, soonest first. A pending request holds its time too."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     query = (select(Appointment)
              .where(Appointment.workspace_id == workspace_id, Appointment.practitioner_id == practitioner_id,
-                    Appointment.cancelled_at.is_(None), Appointment.starts_at < ends_at,
+                    Appointment.cancelled_at.is_(None), Appointment.status != "declined",
+                    Appointment.starts_at < ends_at,
                     Appointment.starts_at > starts_at - LONGEST_APPOINTMENT)
              .order_by(Appointment.starts_at))
     if ignore_id is not None:

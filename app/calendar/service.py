@@ -42,11 +42,13 @@ def local_midnight(day: date, time_zone: str) -> datetime:
 def appointments_by_day(workspace_id: int, span: Span, time_zone: str,
                         practitioner_id: int | None) -> dict[date, list[Appointment]]:
     """Each day of the span (in `time_zone`, so a daylight-saving change keeps whole local days) with the
-    appointments that start on it, soonest first; cancelled ones left out. All practitioners when None."""
+    appointments that start on it, soonest first, pending requests among them; cancelled ones and declined requests
+    left out. All practitioners when None."""
     starts = local_midnight(span.first, time_zone)
     ends = local_midnight(span.next, time_zone)
     query = (select(Appointment)
              .where(Appointment.workspace_id == workspace_id, Appointment.cancelled_at.is_(None),
+                    Appointment.status != "declined",
                     Appointment.starts_at >= starts, Appointment.starts_at < ends)
              .order_by(Appointment.starts_at, Appointment.id))
     if practitioner_id is not None:

@@ -3,9 +3,12 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from app import clock
+from app.appointments.models import Appointment
 from app.calendar.service import span_of
+from app.db import db
 from tests.appointments.test_views import booking
 from tests.conftest import make_client, make_portal_account
 
@@ -92,3 +95,22 @@ def test_clients_and_visitors_do_not_get_the_calendar(practice, booked, as_user,
     assert as_user(booked.lena.account).get("/calendar").status_code == 404
     anonymous = visitor.get("/calendar")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_a_pending_request_shows_and_holds_its_time_and_a_declined_one_does_neither(practice, booked, as_user):
+    monday = db.session.scalars(select(Appointment).where(Appointment.client_id == booked.lena.id)
+                                .order_by(Appointment.starts_at)).all()[1]
+    monday.status = "requested"
+    db.session.commit()
+    carlos = as_user(practice.carlos)
+    url = f"/calendar?view=day&day=2026-11-02&who={practice.carlos.id}"
+    assert '<span class="tag">Requested</span> <strong><time' in carlos.get(url).get_data(as_text=True)
+    nora = make_client(practice.workspace, "Nora", "Nash", "nora@example.com", care_team=[practice.carlos])
+    new = f"/clients/{nora.id}/appointments/new"
+    assert carlos.post(new, booking(practitioner=str(practice.carlos.id), day="2026-11-02",
+                                    start="09:00")).status_code == 422
+    monday.status = "declined"
+    db.session.commit()
+    assert "9:00 AM" not in carlos.get(url).get_data(as_text=True)
+    assert carlos.post(new, booking(practitioner=str(practice.carlos.id), day="2026-11-02",
+                                    start="09:00")).status_code == 303

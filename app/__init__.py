@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth
     from app.billing.test_mode import bp as test_processor
     from app.branding.views import bp as branding
+    from app.calendar.views import bp as calendar
     from app.clients.views import bp as clients
     from app.documents.portal import bp as portal_documents
     from app.documents.tus import bp as document_uploads
@@ -113,7 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor):
+                      portal_export, test_processor, calendar):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

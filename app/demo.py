@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.appointments.models import Appointment
+from app.appointments.setup import BookingRules, Service, WeeklyHours
 from app.auth.models import User, UserSession
 from app.auth.passwords import hash_password
 from app.auth.tokens import digest, new_token
@@ -101,6 +102,7 @@ def load_demo_practice() -> bool:
     db.session.add(UserSession(user_id=account.id, token_hash=digest(new_token()[0]), created_at=visited,
                                last_seen_at=visited, ended_at=visited + timedelta(minutes=20)))
     _fill_aisha_portal(practice, aisha, carlos, now, zone)
+    _open_booking(practice, carlos, now)
 
     client("Ben", "Okafor", "ben@example.com")
     _invite(client("Chloe", "Nguyen", "chloe@example.com"), carlos, sent=now - timedelta(days=1))
@@ -116,6 +118,26 @@ def load_demo_practice() -> bool:
     client("Mateo", "Silva", None, practitioner=priya)
     db.session.commit()
     return True
+
+
+def _open_booking(practice: Workspace, carlos: User, now: datetime) -> None:
+    """Online booking on (instant) for two of Carlos's services, Monday to Friday in his hours."""
+    db.session.add(BookingRules(workspace_id=practice.id, mode="instant", min_notice_minutes=24 * 60,
+                                horizon_days=60, slot_step_minutes=30, change_cutoff_minutes=24 * 60,
+                                new_clients_may_book=False, phone="+1 207 555 0100", updated_at=now))
+    db.session.add_all([
+        Service(workspace_id=practice.id, name="Follow-up session", duration_minutes=50, kind="telehealth",
+                buffer_after_minutes=10, price_minor=12000, currency=practice.currency, offered_online=True,
+                created_at=now, practitioners=[carlos]),
+        Service(workspace_id=practice.id, name="First consultation", duration_minutes=80, kind="in_person",
+                location="12 Maine Street, Brunswick", buffer_after_minutes=10, price_minor=18000,
+                currency=practice.currency, offered_online=True, created_at=now, practitioners=[carlos]),
+    ])
+    for weekday, starts, ends in [(0, time(9), time(12)), (0, time(13), time(17)), (1, time(9), time(12)),
+                                  (1, time(13), time(17)), (2, time(13), time(19)), (3, time(9), time(12)),
+                                  (3, time(13), time(17)), (4, time(9), time(13))]:
+        db.session.add(WeeklyHours(workspace_id=practice.id, practitioner_id=carlos.id, weekday=weekday,
+                                   starts=starts, ends=ends))
 
 
 def _fill_aisha_portal(practice, aisha, carlos, now, zone) -> None:

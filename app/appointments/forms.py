@@ -1,4 +1,4 @@
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.appointments.models import KINDS, LONGEST_APPOINTMENT
@@ -23,6 +23,7 @@ class AppointmentForm(OnceForm):
     note = TextAreaField("Note for the client", filters=[stripped], validators=[
         Optional(), Length(max=1000, message="Use at most 1,000 characters.")],
         description="Shown to the client in their portal, never in e-mails.")
+    book_anyway = BooleanField("Book anyway, even though it overlaps")
 
     def validate_join_url(self, field):
         if self.kind.data == "telehealth" and not field.data:

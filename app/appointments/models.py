@@ -1,19 +1,24 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.appointments.setup import Service
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import EncryptedText, db
 from app.mail import OwedEmail
 
 KINDS = {"telehealth": "Telehealth", "in_person": "In person"}
+# requested: asked for from the portal in request mode, waiting for staff; booked: on the calendar;
+# declined: a request staff turned down (it holds no time). Cancelling is cancelled_at, whatever the status.
+STATUSES = {"requested": "Requested", "booked": "Booked", "declined": "Declined"}
 
 
 class Appointment(db.Model):
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),
+                      Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -30,9 +35,12 @@ class Appointment(db.Model):
     request_key: Mapped[str | None] = mapped_column(String(36))
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime | None]
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="booked", server_default="booked")  # a key of STATUSES
 
     practitioner: Mapped[User] = relationship()
     client: Mapped[Client] = relationship()
+    service: Mapped[Service | None] = relationship()
 
     @property
     def ends_at(self) -> datetime:

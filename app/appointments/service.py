@@ -8,7 +8,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select, update
 
 from app import clock
-from app.appointments.models import Appointment, AppointmentReminder
+from app.appointments.models import LONGEST_APPOINTMENT, Appointment, AppointmentReminder
 from app.audit.trail import record
 from app.auth.models import User
 from app.clients.models import Client
@@ -43,6 +43,22 @@ class Details:
     join_url: str | None
     location: str | None
     note: str | None
+
+
+def overlapping(workspace_id: int, practitioner_id: int, starts_at: datetime, duration_minutes: int,
+                ignore_id: int | None = None) -> list[Appointment]:
+    """The practitioner's appointments that hold time (not cancelled, not a declined request) and share any minute
+    with this span, soonest first. A pending request holds its time too."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    query = (select(Appointment)
+             .where(Appointment.workspace_id == workspace_id, Appointment.practitioner_id == practitioner_id,
+                    Appointment.cancelled_at.is_(None), Appointment.status != "declined",
+                    Appointment.starts_at < ends_at,
+                    Appointment.starts_at > starts_at - LONGEST_APPOINTMENT)
+             .order_by(Appointment.starts_at))
+    if ignore_id is not None:
+        query = query.where(Appointment.id != ignore_id)
+    return [a for a in db.session.scalars(query) if a.ends_at > starts_at]
 
 
 def book_appointment(client: Client, booked_by: User, details: Details, request_key: str | None) -> Appointment:

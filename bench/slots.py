@@ -1,0 +1,135 @@
+"""Free slots: a month for one practitioner with 2,000 appointments, and for "anyone" across 20 practitioners.
+
+    .venv/bin/python bench/slots.py [--runs 50]                       # a temporary SQLite database
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/slots.py
+
+With DATABASE_URL the figures are taken in a scratch database made beside the one named (and dropped after),
+so nothing in it is touched. Each run is `open_slots()` end to end in a fresh session: the queries, loading
+the rows and computing the slots. Every practitioner works Monday to Friday 09:00–17:00 in their own zone
+(London or New York) and has 2,000 appointments spread over a year around the month; the service is 50
+minutes with a 10-minute buffer after, on 15-minute steps. Goal: p95 ≤ 50 ms.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, insert, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import clock, create_app  # noqa: E402
+from app.appointments.models import Appointment  # noqa: E402
+from app.appointments.setup import BookingRules, Service, WeeklyHours  # noqa: E402
+from app.appointments.slots import open_slots  # noqa: E402
+from app.auth.models import User  # noqa: E402
+from app.clients.models import Client  # noqa: E402
+from app.db import db  # noqa: E402
+from app.tenancy import Workspace  # noqa: E402
+
+PRACTITIONERS, APPOINTMENTS_EACH = 20, 2000
+NOW = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+MONTH = (NOW, NOW + timedelta(days=30))
+
+
+def scratch_database(url: str | None, folder: str) -> tuple[str, callable]:
+    if not url:
+        return f"sqlite:///{folder}/bench.db", lambda: None
+    name = f"porch_bench_{uuid.uuid4().hex[:10]}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+
+    def drop():
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
+
+    return url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def seed() -> tuple[int, int]:
+    rng = random.Random(16)
+    workspace = Workspace(name="Bench Practice", time_zone="America/New_York", created_at=NOW)
+    db.session.add(workspace)
+    db.session.flush()
+    people = [User(workspace_id=workspace.id, email=f"p{n}@bench.example", name=f"Practitioner {n:02}",
+                   role="practitioner", password_hash="x", created_at=NOW,
+                   chosen_time_zone=("Europe/London", "America/New_York")[n % 2]) for n in range(PRACTITIONERS)]
+    client = Client(workspace_id=workspace.id, first_name="Bench", last_name="Client", time_zone="UTC",
+                    created_at=NOW)
+    db.session.add_all([*people, client])
+    db.session.flush()
+    service = Service(workspace_id=workspace.id, name="Session", duration_minutes=50, kind="telehealth",
+                      buffer_after_minutes=10, created_at=NOW, practitioners=people)
+    db.session.add_all([service, BookingRules(workspace_id=workspace.id, mode="instant", min_notice_minutes=0,
+                                              horizon_days=60, slot_step_minutes=15)])
+    db.session.add_all(WeeklyHours(workspace_id=workspace.id, practitioner_id=p.id, weekday=d,
+                                   starts=clock_time(9), ends=clock_time(17)) for p in people for d in range(5))
+    db.session.flush()
+    rows = []
+    for p in people:
+        for _ in range(APPOINTMENTS_EACH):
+            day = NOW - timedelta(days=150) + timedelta(days=rng.randrange(365))
+            rows.append({"workspace_id": workspace.id, "client_id": client.id, "practitioner_id": p.id,
+                         "starts_at": day.replace(hour=rng.randrange(8, 22), minute=rng.choice((0, 15, 30, 45))),
+                         "duration_minutes": 50, "kind": "telehealth", "created_at": NOW, "status": "booked",
+                         "service_id": service.id})
+    db.session.execute(insert(Appointment), rows)
+    db.session.commit()
+    return service.id, people[0].id
+
+
+def measure(runs: int, service_id: int, practitioner_id: int | None) -> tuple[list[float], int]:
+    timings, found = [], 0
+    for _ in range(runs):
+        db.session.remove()
+        started = time.perf_counter()
+        service = db.session.get(Service, service_id)
+        who = db.session.get(User, practitioner_id) if practitioner_id else None
+        slots = open_slots(service, who, *MONTH, now=NOW)
+        timings.append((time.perf_counter() - started) * 1000)
+        found = sum(len(s) for s in slots.values())
+    return timings, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url, drop = scratch_database(os.environ.get("DATABASE_URL"), folder)
+        try:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40,
+                              "PORCH_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
+            with app.app_context():
+                from flask_migrate import upgrade
+
+                upgrade()
+                clock.freeze(NOW)
+                service_id, first = seed()
+                print(f"{db.engine.dialect.name}: {PRACTITIONERS} practitioners × {APPOINTMENTS_EACH} appointments, "
+                      f"free slots for 30 days, {args.runs} runs")
+                print(f"{'case':<34} {'slots':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+                for label, who in (("one practitioner", first), (f"anyone ({PRACTITIONERS} practitioners)", None)):
+                    timings, found = measure(args.runs, service_id, who)
+                    p95 = statistics.quantiles(timings, n=20)[-1]
+                    print(f"{label:<34} {found:>6} {statistics.median(timings):>8.1f} {p95:>8.1f} "
+                          f"{max(timings):>8.1f}")
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -43,13 +43,12 @@ def visible_conversations(staff: User):
 
 
 def _unread_for_staff(staff: User):
-    last_from_clients = (select(func.max(Message.created_at)).join(User, User.id == Message.sender_id)
-                         .where(Message.conversation_id == Conversation.id, User.client_id.is_not(None))
-                         .scalar_subquery())
+    """Unread for this staff member: a client wrote after they last read it (one index lookup per row)."""
     read_up_to = (select(StaffReading.last_read_at)
                   .where(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
                   .scalar_subquery())
-    return and_(last_from_clients.is_not(None), or_(read_up_to.is_(None), last_from_clients > read_up_to))
+    return and_(Conversation.last_client_message_at.is_not(None),
+                or_(read_up_to.is_(None), Conversation.last_client_message_at > read_up_to))
 
 
 def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Conversation, bool]]:
@@ -107,8 +106,14 @@ def conversations_with(staff: User, client: Client) -> list[tuple[Conversation, 
 
 
 def unread_count_for_staff(staff: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        visible_conversations(staff).where(_unread_for_staff(staff)).subquery()))
+    """The badge: visible conversations a client wrote in since this staff member last read them."""
+    reading = and_(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
+    query = (visible_conversations(staff).with_only_columns(func.count(), maintain_column_froms=True)
+             .outerjoin(StaffReading, reading)
+             .where(Conversation.last_client_message_at.is_not(None),
+                    or_(StaffReading.last_read_at.is_(None),
+                        Conversation.last_client_message_at > StaffReading.last_read_at)))
+    return db.session.scalar(query)
 
 
 def conversations_of(client: Client) -> list[tuple[Conversation, bool]]:

@@ -58,6 +58,8 @@ def post_message(conversation: Conversation, sender: User, body: str, request_ke
             raise
         return repeat
     conversation.last_message_at = now
+    if sender.client_id is not None:
+        conversation.last_client_message_at = now
     reopened = sender.is_staff and conversation.closed_at is not None
     if sender.is_staff:
         _after_staff_message(conversation, sender, now)

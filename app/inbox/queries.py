@@ -5,14 +5,11 @@ Both the domain actions (service.py) and the live pushes (live.py) read through 
 
 from sqlalchemy import and_, case, desc, exists, func, or_, select
 
-from app import clock
 from app.auth.models import User
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
 from app.db import contains, db
 from app.inbox.models import Conversation, ConversationClient, Message, StaffReading
-from app.inbox.policy import REPLY_ONLY
-from app.tenancy import Workspace
 
 GROUP_NAME_SEARCH_LIMIT = 2000
 RECENT_MESSAGES = 100
@@ -21,13 +18,6 @@ RECENT_MESSAGES = 100
 def took_part(user: User, conversation: Conversation) -> bool:
     return bool(db.session.scalar(select(exists().where(
         Message.conversation_id == conversation.id, Message.sender_id == user.id))))
-
-
-def quiet_conversations_due() -> list[int]:
-    return list(db.session.scalars(
-        select(Conversation.id).join(Workspace, Workspace.id == Conversation.workspace_id)
-        .where(Conversation.closed_at.is_(None), Conversation.closes_at <= clock.now(),
-               Workspace.communication_mode == REPLY_ONLY)))
 
 
 def visible_conversations(staff: User):

@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.db import db
-from app.inbox import queries, service
+from app.inbox import service
 from app.inbox.models import ConversationClient, Message, MessageNotification
 from app.mail import link_to, mail_from_practice
 from jobs import job
@@ -43,6 +43,6 @@ def _mail(notification: MessageNotification) -> None:
 
 def sweep_conversations() -> None:
     """Quiet closes and message e-mails that are due but were never run (lost jobs, restarts)."""
-    for conversation_id in queries.quiet_conversations_due():
-        service.close_if_quiet(conversation_id)
+    while service.close_quiet_batch():
+        pass
     resend_due(MessageNotification, send_message_notification, MessageNotification.due_at <= clock.now())

@@ -41,15 +41,17 @@ def audience(conversation: Conversation) -> list[User]:
 
 
 def conversation_changed(conversation: Conversation, message: Message | None = None,
-                         state_changed: bool = False) -> None:
+                         state_changed: bool = False, with_badges: bool = True) -> list[User]:
     """Push what changed in a conversation (a new message, its status, badges, list rows) to everyone who may see it.
 
     `state_changed` (opened or closed) also pushes the client's reply area; otherwise it is left alone, so
-    that nothing a client is typing gets replaced.
+    that nothing a client is typing gets replaced. Without `with_badges` the caller pushes the badges of the
+    viewers returned (once per batch of changes rather than once per conversation).
     """
     db.session.flush()
+    viewers = audience(conversation)
     with _rendering():
-        for viewer in audience(conversation):
+        for viewer in viewers:
             lists = "inbox" if viewer.is_staff else "messages"
             context = {"viewer": viewer, "conversation": conversation, "message": message, "live": True,
                        "state_changed": state_changed, "unread": unread_in(viewer, conversation),
@@ -57,11 +59,13 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
             publish(f"user:{viewer.id}:conversation-{conversation.id}",
                     render_template("inbox/live/conversation.html", **context))
             publish(f"user:{viewer.id}:{lists}", render_template("inbox/live/row.html", **context))
-            badges(viewer)
+            if with_badges:
+                badges(viewer)
             if viewer.is_client:
                 count, senders = unread_for_client(viewer.client_id)
                 publish(f"user:{viewer.id}:home", render_template(
                     "inbox/live/client_card.html", unread_count=count, unread_from=senders, **context))
+    return viewers
 
 
 def read_live(viewer: User, conversation: Conversation) -> None:

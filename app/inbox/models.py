@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -24,6 +24,9 @@ class Conversation(db.Model):
     closed_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     last_message_at: Mapped[datetime | None]
+    # When a client last wrote here: the staff unread badge compares it with each reader's StaffReading,
+    # so it never looks at the messages themselves. Set in the same transaction as the message.
+    last_client_message_at: Mapped[datetime | None]
 
     members: Mapped[list["ConversationClient"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     staff: Mapped[User | None] = relationship(foreign_keys=[staff_user_id])
@@ -64,7 +67,11 @@ MESSAGE_MAX = 5000  # characters in one message
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "request_key"),
+        Index("ix_messages_sender_id_conversation_id", "sender_id", "conversation_id"),
+        Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -5,14 +5,11 @@ Both the domain actions (service.py) and the live pushes (live.py) read through 
 
 from sqlalchemy import and_, case, desc, exists, func, or_, select
 
-from app import clock
 from app.auth.models import User
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
 from app.db import contains, db
 from app.inbox.models import Conversation, ConversationClient, Message, StaffReading
-from app.inbox.policy import REPLY_ONLY
-from app.tenancy import Workspace
 
 GROUP_NAME_SEARCH_LIMIT = 2000
 RECENT_MESSAGES = 100
@@ -21,13 +18,6 @@ RECENT_MESSAGES = 100
 def took_part(user: User, conversation: Conversation) -> bool:
     return bool(db.session.scalar(select(exists().where(
         Message.conversation_id == conversation.id, Message.sender_id == user.id))))
-
-
-def quiet_conversations_due() -> list[int]:
-    return list(db.session.scalars(
-        select(Conversation.id).join(Workspace, Workspace.id == Conversation.workspace_id)
-        .where(Conversation.closed_at.is_(None), Conversation.closes_at <= clock.now(),
-               Workspace.communication_mode == REPLY_ONLY)))
 
 
 def visible_conversations(staff: User):
@@ -43,13 +33,12 @@ def visible_conversations(staff: User):
 
 
 def _unread_for_staff(staff: User):
-    last_from_clients = (select(func.max(Message.created_at)).join(User, User.id == Message.sender_id)
-                         .where(Message.conversation_id == Conversation.id, User.client_id.is_not(None))
-                         .scalar_subquery())
+    """Unread for this staff member: a client wrote after they last read it (one index lookup per row)."""
     read_up_to = (select(StaffReading.last_read_at)
                   .where(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
                   .scalar_subquery())
-    return and_(last_from_clients.is_not(None), or_(read_up_to.is_(None), last_from_clients > read_up_to))
+    return and_(Conversation.last_client_message_at.is_not(None),
+                or_(read_up_to.is_(None), Conversation.last_client_message_at > read_up_to))
 
 
 def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Conversation, bool]]:
@@ -107,8 +96,14 @@ def conversations_with(staff: User, client: Client) -> list[tuple[Conversation, 
 
 
 def unread_count_for_staff(staff: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        visible_conversations(staff).where(_unread_for_staff(staff)).subquery()))
+    """The badge: visible conversations a client wrote in since this staff member last read them."""
+    reading = and_(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
+    query = (visible_conversations(staff).with_only_columns(func.count(), maintain_column_froms=True)
+             .outerjoin(StaffReading, reading)
+             .where(Conversation.last_client_message_at.is_not(None),
+                    or_(StaffReading.last_read_at.is_(None),
+                        Conversation.last_client_message_at > StaffReading.last_read_at)))
+    return db.session.scalar(query)
 
 
 def conversations_of(client: Client) -> list[tuple[Conversation, bool]]:

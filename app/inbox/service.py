@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app import clock
 from app.audit.trail import record
@@ -58,6 +59,8 @@ def post_message(conversation: Conversation, sender: User, body: str, request_ke
             raise
         return repeat
     conversation.last_message_at = now
+    if sender.client_id is not None:
+        conversation.last_client_message_at = now
     reopened = sender.is_staff and conversation.closed_at is not None
     if sender.is_staff:
         _after_staff_message(conversation, sender, now)
@@ -133,6 +136,40 @@ def close_if_quiet(conversation_id: int) -> bool:
     if closed:
         db.session.refresh(conversation)
         live.conversation_changed(conversation, state_changed=True)
+    db.session.commit()
+    return closed
+
+
+QUIET_CLOSE_BATCH = 500
+
+
+def close_quiet_batch(limit: int = QUIET_CLOSE_BATCH) -> list[int]:
+    """Close up to `limit` conversations whose 48 quiet hours have passed, in one UPDATE … RETURNING, and commit.
+
+    Rows another worker is closing at the same moment are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
+    has one writer at a time), and the UPDATE re-checks that each is still open, so each is closed exactly once.
+    Then the live pushes: the conversation to everyone who may see it, and each viewer's badges once per batch.
+    """
+    now = clock.now()
+    candidate = aliased(Conversation)
+    due = (select(candidate.id).join(Workspace, Workspace.id == candidate.workspace_id)
+           .where(candidate.closed_at.is_(None), candidate.closes_at <= now, Workspace.communication_mode == REPLY_ONLY)
+           .order_by(candidate.closes_at).limit(limit)
+           .with_for_update(of=candidate, skip_locked=True)
+           .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))  # picked once, not once per row
+    closed = list(db.session.scalars(
+        update(Conversation)
+        .where(Conversation.id.in_(select(due.c.id)), Conversation.closed_at.is_(None))
+        .values(closed_at=now, closed_reason=CLOSED_WHEN_QUIET, closes_at=None)
+        .returning(Conversation.id)
+        .execution_options(synchronize_session=False)))
+    db.session.commit()
+    viewers: dict[int, User] = {}
+    for conversation in db.session.scalars(select(Conversation).where(Conversation.id.in_(closed))):
+        for viewer in live.conversation_changed(conversation, state_changed=True, with_badges=False):
+            viewers[viewer.id] = viewer
+    for viewer in viewers.values():
+        live.badges(viewer)
     db.session.commit()
     return closed
 

@@ -116,3 +116,64 @@ def test_a_real_rq_worker_with_the_scheduler_closes_it(redis_url, practice, make
         closed = db.session.get(Conversation, conversation_id)
         assert closed.closed_reason == "quiet"
         assert db.session.scalar(select(func.count(Conversation.id)).where(Conversation.closed_at.is_not(None))) == 1
+
+
+def due_conversations(practice, how_many: int) -> list[int]:
+    """`how_many` Reply-only conversations with Aisha whose 48 quiet hours ended a minute ago."""
+    from app.inbox.models import ConversationClient
+
+    now = clock.now()
+    ids = []
+    for _ in range(how_many):
+        conversation = Conversation(workspace_id=practice.workspace.id, created_at=now - HOURS_48,
+                                    last_message_at=now - HOURS_48, closes_at=now - timedelta(minutes=1),
+                                    staff_user_id=practice.carlos.id)
+        db.session.add(conversation)
+        db.session.flush()
+        db.session.add(ConversationClient(conversation_id=conversation.id, client_id=practice.aisha.id))
+        ids.append(conversation.id)
+    db.session.commit()
+    return ids
+
+
+def test_the_sweep_closes_due_conversations_in_batches_each_once(practice, app):
+    from app.inbox.service import close_quiet_batch
+
+    practice.workspace.communication_mode = REPLY_ONLY
+    ids = due_conversations(practice, 12)
+    assert sorted(close_quiet_batch(limit=5)) == ids[:5]
+    run_sweeps()
+    closed = db.session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()
+    assert {c.closed_reason for c in closed} == {"quiet"}
+    assert close_quiet_batch() == []
+
+
+def test_two_workers_sweeping_at_once_close_each_conversation_exactly_once(practice, app):
+    import threading
+
+    from app.inbox.service import close_quiet_batch
+
+    practice.workspace.communication_mode = REPLY_ONLY
+    ids = due_conversations(practice, 60)
+    frozen = clock.now()
+    closed_by: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def worker(n: int) -> None:
+        with app.app_context():
+            clock.freeze(frozen)
+            start.wait()
+            while batch := close_quiet_batch(limit=7):
+                closed_by[n].extend(batch)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    everything = closed_by[0] + closed_by[1]
+    assert sorted(everything) == ids  # all closed, none twice
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(Conversation.id.in_(ids),
+                                                        Conversation.closed_at.is_not(None))) == 60

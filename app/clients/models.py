@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -17,6 +17,14 @@ care_team = Table(
 )
 
 
+# What the client search matches, as SQL: names and e-mail are plain columns (only phone and birth date are
+# encrypted), so a trigram index can serve it directly; the index and the query must spell it the same way.
+SEARCH_TEXT = "(first_name || ' ' || last_name || ' ' || coalesce(email, ''))"
+# The same expression as PostgreSQL writes it back (so the schema check sees the index it made).
+_SEARCH_INDEXED = ("((((first_name::text || ' '::text) || last_name::text) || ' '::text) || "
+                   "COALESCE(email, ''::character varying)::text)")
+
+
 class Client(db.Model):
     """A person the practice serves. The record exists before (and without) any portal account."""
 
@@ -24,6 +32,12 @@ class Client(db.Model):
     __table_args__ = (
         UniqueConstraint("workspace_id", "email"),
         UniqueConstraint("workspace_id", "request_key"),
+        # The client list pages by name (keyset): the next page starts from the index, not from row 0.
+        Index("ix_clients_workspace_name", "workspace_id", "last_name", "first_name", "id"),
+        # Search by part of a name or e-mail (ILIKE '%...%') without reading every client: one trigram GIN index
+        # on the text searched (`search_text` below), PostgreSQL only; SQLite reads the workspace's rows.
+        Index("ix_clients_search_trgm", literal_column(_SEARCH_INDEXED), postgresql_using="gin").ddl_if(
+            dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,16 +1,18 @@
 """Client records: adding one (and what the workspace's automations do then), changing one, finding them."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal_column, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.auth.sessions import normalise_email
 from app.clients.invites import revoke_open_invites, send_portal_invite
-from app.clients.models import AddressChangeNotice, Client
+from app.clients.models import SEARCH_TEXT, AddressChangeNotice, Client
 from app.db import contains, db
 from app.forms.service import send_intake_form
+from app.paging import KeysetPage, keyset_page_of
 from app.queue import enqueue
 from app.tenancy import Workspace, repeat_of
 
@@ -35,14 +37,21 @@ def active_staff_of(workspace_id: int) -> list[User]:
     return [user for user in staff_of(workspace_id) if user.is_active]
 
 
-def find_clients(query, text: str) -> list[Client]:
-    """Clients from `query` whose name or e-mail contains `text`."""
+CLIENTS_PER_PAGE = 50
+
+
+def _matching(query, text: str):
+    """`query` narrowed to clients whose name or e-mail contains `text` (a trigram index serves it on PostgreSQL)."""
     text = text.strip()[:SEARCH_MAX]
     if text:
-        like = contains(text)
-        full_name = Client.first_name + " " + Client.last_name
-        query = query.where(or_(full_name.ilike(like, escape="\\"), Client.email.ilike(like, escape="\\")))
-    return list(db.session.scalars(query.order_by(Client.last_name, Client.first_name)))
+        query = query.where(literal_column(SEARCH_TEXT).ilike(contains(text), escape="\\"))
+    return query
+
+
+def client_page(query, text: str, cursor: str | None, size: int = CLIENTS_PER_PAGE) -> KeysetPage:
+    """One page of matching clients by name, with their care teams loaded in one more query for the page."""
+    query = _matching(query, text).options(selectinload(Client.care_team))
+    return keyset_page_of(query, [Client.last_name, Client.first_name, Client.id], cursor, size, scope="clients")
 
 
 def create_client(workspace: Workspace, created_by: User, *, first_name: str, last_name: str, email: str | None,

@@ -19,13 +19,14 @@ from app.clients.service import (
     EmailInUse,
     LoginAddressTaken,
     active_staff_of,
+    client_page,
     create_client,
-    find_clients,
     update_client,
 )
 from app.db import db
 from app.form_base import ButtonForm, options
 from app.pages import fragment_or_see_other, render, see_other
+from app.paging import cursor_arg
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -34,9 +35,9 @@ bp = Blueprint("clients", __name__, url_prefix="/clients")
 @staff_required
 def index():
     q = request.args.get("q", "")
-    clients = find_clients(visible_clients(current_user), q)
+    page = client_page(visible_clients(current_user), q, cursor_arg(request.args.get("after")))
     return render("clients/index.html", "clients/_client_rows.html",
-                  clients=clients, statuses=portal_statuses(clients), q=q)
+                  clients=page.items, page=page, statuses=portal_statuses(page.items), q=q)
 
 
 @bp.route("/new", methods=["GET", "POST"])

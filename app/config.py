@@ -30,6 +30,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),
         "PORCH_MAIL_RETRY_HOURS": float(environ.get("PORCH_MAIL_RETRY_HOURS", "24")),
+        "PORCH_PAYMENT_PROCESSOR": environ.get("PORCH_PAYMENT_PROCESSOR", "test"),
         "PORCH_RUN_JOBS": environ.get("PORCH_RUN_JOBS", "1") != "0",
         "PORCH_SWEEPS": "jobs.sweeps.run_sweeps",  # what the embedded job thread runs every SWEEP_INTERVAL
         "PORCH_PROXY_HOPS": int(environ.get("PORCH_PROXY_HOPS", "0")),

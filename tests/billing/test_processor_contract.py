@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.billing.processor import CardOnFile, CardSetup, PaymentProcessor, ProcessorError
+from app.billing.processors import current_processor
 from app.billing.stripe_processor import StripeProcessor
 from app.billing.test_mode import SIGNATURE_HEADER, TestModeProcessor, sign
+from app.config import load_settings
 from tests.billing.stripe_replay import SECRET_KEY, StripeReplay, fixture, serve
 
 WEBHOOK_SECRET = "whsec_porchcontract"
@@ -259,3 +261,20 @@ def test_live_key_is_not_test_mode():
     assert StripeProcessor(secret_key="sk_live_x").test_mode is False
     with pytest.raises(ProcessorError):
         StripeProcessor(secret_key="")
+
+
+def test_config_chooses_stripe(make_app):
+    app = make_app(PORCH_PAYMENT_PROCESSOR="stripe", STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                   STRIPE_API_BASE="http://127.0.0.1:9")
+    with app.app_context():
+        chosen = current_processor()
+    assert isinstance(chosen, StripeProcessor)
+    assert (chosen.name, chosen.test_mode, chosen.webhook_secret) == ("stripe", True, WEBHOOK_SECRET)
+
+
+def test_stripe_settings_come_from_the_environment(tmp_path):
+    settings = load_settings({"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"}, tmp_path)
+    assert (settings["STRIPE_SECRET_KEY"], settings["STRIPE_WEBHOOK_SECRET"]) == ("sk_test_1", "whsec_1")
+    assert settings["STRIPE_API_BASE"] == "https://api.stripe.com"
+    assert load_settings({"STRIPE_API_BASE": "http://127.0.0.1:12111"}, tmp_path)["STRIPE_API_BASE"] == \
+        "http://127.0.0.1:12111"

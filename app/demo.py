@@ -13,7 +13,7 @@ from app.appointments.models import Appointment
 from app.auth.models import User, UserSession
 from app.auth.passwords import hash_password
 from app.auth.tokens import digest, new_token
-from app.billing.models import Invoice
+from app.billing.models import Invoice, InvoiceLine, Payment
 from app.branding.logo import prepare_logo
 from app.branding.models import Branding
 from app.branding.service import set_logo
@@ -139,9 +139,21 @@ def _fill_aisha_portal(practice, aisha, carlos, now, zone) -> None:
                               (85, "Here's the breathing exercise we talked about: try it twice a day.")):
         db.session.add(Message(workspace_id=practice.id, conversation_id=chat.id, sender_id=carlos.id, body=body,
                                created_at=now - timedelta(minutes=minutes_ago)))
-    db.session.add(Invoice(workspace_id=practice.id, client_id=aisha.id, number="BP-1001", currency="USD",
-                           total_cents=16000, issued_on=date(2026, 4, 28), due_on=date(2026, 5, 12),
-                           paid_at=datetime(2026, 5, 4, 14, 30, tzinfo=zone)))
+    paid_on = datetime(2026, 5, 4, 14, 30, tzinfo=zone)
+    paid = Invoice(workspace_id=practice.id, client_id=aisha.id, number="BP-1001", currency="USD", total_cents=16000,
+                   issued_on=date(2026, 4, 28), due_on=date(2026, 5, 12), paid_at=paid_on, is_draft=False,
+                   sent_at=datetime(2026, 4, 28, 9, 0, tzinfo=zone),
+                   lines=[InvoiceLine(position=0, description="Individual session", quantity=2,
+                                      unit_price_cents=8000)])
+    issued = now.astimezone(zone).date() - timedelta(days=2)
+    due = Invoice(workspace_id=practice.id, client_id=aisha.id, number="BP-1002", currency="USD", total_cents=9500,
+                  issued_on=issued, due_on=issued + timedelta(days=14), is_draft=False, sent_at=now - timedelta(days=2),
+                  lines=[InvoiceLine(position=0, description="Individual session", quantity=1, unit_price_cents=9500)])
+    db.session.add_all([paid, due])
+    db.session.flush()
+    db.session.add(Payment(workspace_id=practice.id, client_id=aisha.id, invoice_id=paid.id, method="bank_transfer",
+                           status="succeeded", amount_cents=16000, currency="USD", refunded_cents=0,
+                           idempotency_key=f"demo-{paid.id}", created_at=paid_on, succeeded_at=paid_on))
 
 
 def _invite(person: Client, by: User, sent: datetime | None) -> PortalInvite:

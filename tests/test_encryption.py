@@ -29,12 +29,14 @@ HEALTH_DATA = {
     "contact note": "Crisis team on 555 0199 after hours",
     "acknowledgement note": "Spoke with her GP about the overdose risk",
     "staff phone": "+1 555 0177",
+    "invoice line": "Methadone maintenance review",
 }
 
 
 def record_health_data(practice, as_user) -> None:
     """Everything above, entered the way the practice and the client enter it."""
     from app.appointments.service import Details, book_appointment
+    from app.billing.service import Line, create_invoice
     from app.documents.service import share_document
     from app.forms.builder import create_template
     from app.forms.models import FormAlert
@@ -57,6 +59,7 @@ def record_health_data(practice, as_user) -> None:
     share_document(aisha, practice.carlos, title=HEALTH_DATA["document title"], kind="lab_result",
                    request_key=str(uuid.uuid4()), note=HEALTH_DATA["document note"])
     template = create_template(practice.workspace.id, practice.carlos, "Weekly check-in", str(uuid.uuid4()))
+    create_invoice(aisha, "USD", clock.now().date(), clock.now().date(), [Line(HEALTH_DATA["invoice line"], 1, 9500)])
     db.session.commit()
 
     carlos, portal = as_user(practice.carlos), as_user(aisha.account)

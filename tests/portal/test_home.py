@@ -139,7 +139,7 @@ def test_the_demo_practice_fills_one_of_each_card(app):
     assert "With Carlos Diaz · Telehealth · 50 min" in page
     assert "PHQ-9 weekly check-in" in page
     assert "2 unread" in page and "From Carlos Diaz" in page
-    assert "$160.00" in page and "Paid on 4 May 2026" in page
+    assert "$95.00" in page and "Due on 7 December 2026" in page  # the paid $160.00 one is older
     staff = Visitor(app.test_client())
     staff.login("owner@brunswick.example", DEMO_PASSWORD)
     clients = staff.get("/clients").get_data(as_text=True)

@@ -22,8 +22,14 @@ PUBLIC_BY_DESIGN = {
     "branding.logo": "a practice's logo: on its login page and in its e-mails, so public by design",
     "portal.card": "`name` is one of the four card names, the same for every client; a card shows only the "
                    "signed-in client's own data",
+    "test_processor.card": "the test-mode processor's own card page (it stands for the processor's hosted page): "
+                           "`reference` is an unguessable setup id, and the page shows no client's data "
+                           "(tests/billing/test_test_mode.py)",
+    "test_processor.confirm": "the test-mode processor's confirmation page: `reference` is an unguessable payment "
+                              "id; it shows an amount only (tests/billing/test_test_mode.py)",
 }
-NOT_IDS = {"token": "not-a-real-token", "name": "messages"}  # for the CSRF sweep on the public routes
+# for the CSRF sweep on the public routes
+NOT_IDS = {"token": "not-a-real-token", "name": "messages", "reference": "not-a-real-reference"}
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
 TOO_BIG_FOR_ANY_ROW = (2**31, 10**25)
 

@@ -1,4 +1,4 @@
-"""Which payment processor this Porch uses: config PORCH_PAYMENT_PROCESSOR ("test", the default)."""
+"""Which payment processor this Porch uses: config PORCH_PAYMENT_PROCESSOR ("test", the default, or "stripe")."""
 
 from flask import current_app
 
@@ -11,4 +11,8 @@ def current_processor() -> PaymentProcessor:
         from app.billing.test_mode import TestModeProcessor
 
         return TestModeProcessor()
-    raise RuntimeError(f"PORCH_PAYMENT_PROCESSOR={name!r} is not a processor this Porch knows; use 'test'.")
+    if name == "stripe":
+        from app.billing.stripe_processor import StripeProcessor
+
+        return StripeProcessor.from_config(current_app.config)
+    raise RuntimeError(f"PORCH_PAYMENT_PROCESSOR={name!r} is not a processor this Porch knows; use 'test' or 'stripe'.")

@@ -2,7 +2,7 @@
 service and status (requested / booked / declined; existing rows: booked)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 07:34:17.886374
 
 """
@@ -14,7 +14,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """inbox at scale: indexes for visibility and conversations, the last client message time on a conversation
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-03 07:40:00
 
 """
@@ -13,7 +13,7 @@ import app.db
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """client list at a large practice: a name index for keyset pages, trigram indexes for search (PostgreSQL)
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03 07:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0014'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

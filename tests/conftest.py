@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -29,7 +30,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from werkzeug.serving import make_server
 
 from app import clock, create_app
@@ -157,6 +158,21 @@ def app(make_app):
 def real_time():
     yield
     clock.unfreeze()
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """The statements sent to the database meanwhile (SQLAlchemy's before_cursor_execute), for query-count tests."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def run_jobs(app: Flask) -> int:

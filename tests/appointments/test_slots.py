@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.appointments.models import Appointment
 from app.appointments.setup import AvailabilityException, BookingRules, Service, WeeklyHours, booking_rules_for
@@ -12,7 +12,7 @@ from app.appointments.slots import Exception_, Hours, free_slots, open_slots
 from app.auth.models import User
 from app.db import db
 from app.demo import load_demo_practice
-from tests.conftest import make_client, make_staff
+from tests.conftest import counting_queries, make_client, make_staff
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 MONDAY = date(2026, 6, 1)
@@ -223,16 +223,8 @@ def test_anyone_across_many_practitioners_takes_the_same_few_queries(practice, b
         db.session.commit()
         db.session.expire_all()
         service = db.session.get(Service, booking_setup.id)
-        seen = []
-
-        def listener(*_):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counting_queries() as seen:
             found = open_slots(service, None, NOW, NOW + timedelta(days=1), now=NOW)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert len(found) == len(service.practitioners) >= 2 + practitioners
         return len(seen)
 

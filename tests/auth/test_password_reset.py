@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app import clock
 from app.audit.models import AuditEvent
@@ -10,6 +10,7 @@ from tests.conftest import (
     PASSWORD,
     HttpVisitor,
     Visitor,
+    counting_queries,
     link_in,
     make_portal_account,
     make_staff,
@@ -138,15 +139,10 @@ def test_it_lets_exactly_one_of_eight_posts_of_one_link_at_once_set_the_password
 def what_asking_for_a_reset_shows(app, email: str, address: str) -> dict:
     """What a caller could tell apart: the answer (bar the clock in headers), the statements run, the jobs queued."""
     visitor = Visitor(app.test_client())
-    statements = []
-    record_statement = lambda *args: statements.append(args[2])  # noqa: E731
     queue = app.extensions["porch.queue"]
     queue.run_due()
-    event.listen(db.engine, "before_cursor_execute", record_statement)
-    try:
+    with counting_queries() as statements:
         response = visitor.post("/password/forgot", {"email": email}, environ_base={"REMOTE_ADDR": address})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record_statement)
     headers = sorted((name, value) for name, value in response.headers.items()
                      if name not in ("Date", "Set-Cookie", "X-RateLimit-Reset", "Retry-After"))
     cookies = sorted(value.split("=", 1)[0] for value in response.headers.getlist("Set-Cookie"))

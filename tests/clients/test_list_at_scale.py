@@ -2,11 +2,12 @@
 
 import re
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app import clock
 from app.clients.models import Client, care_team
 from app.db import db
+from tests.conftest import counting_queries
 
 
 def _many(workspace, count: int, team=()) -> None:
@@ -18,23 +19,6 @@ def _many(workspace, count: int, team=()) -> None:
     if team:
         db.session.execute(insert(care_team), [{"client_id": i, "user_id": m.id} for i in ids for m in team])
     db.session.commit()
-
-
-class Queries:
-    """Counts the statements the app sends to the database (SQLAlchemy's before_cursor_execute)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self)
 
 
 def _names(page: str) -> list[str]:
@@ -99,9 +83,9 @@ def test_a_practitioner_pages_only_through_their_roster(practice, as_user):
 
 def _queries_for_the_list(owner, url: str) -> int:
     owner.get(url)
-    with Queries() as queries:
+    with counting_queries() as statements:
         assert owner.get(url).status_code == 200
-    return queries.count
+    return len(statements)
 
 
 def test_the_list_runs_the_same_queries_for_5_or_500_clients(practice, as_user):

@@ -1,32 +1,15 @@
 """The inbox at a practice's size: the badge and the list cost the same number of queries however many
 conversations there are, and the badge reads the last client message time kept on each conversation."""
 
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from app import clock
 from app.db import db
 from app.inbox.models import Conversation, ConversationClient, Message
 from app.inbox.queries import unread_count_for_staff
 from app.inbox.service import mark_read
-from tests.conftest import make_client, make_portal_account
+from tests.conftest import counting_queries, make_client, make_portal_account
 from tests.inbox.conftest import write
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def conversations_from_clients(practice, how_many: int) -> None:
@@ -62,20 +45,25 @@ def test_a_client_message_makes_the_conversation_unread_for_the_staff_who_see_it
     assert chat.last_client_message_at < chat.last_message_at
 
 
-def test_the_badge_is_one_query_for_5_or_300_conversations(practice):
-    conversations_from_clients(practice, 5)
-    db.session.refresh(practice.carlos)
-    with counting_queries() as few:
-        assert unread_count_for_staff(practice.carlos) == 5
+def unread_conversations_of_one_client(practice, how_many: int) -> None:
+    """Many conversations of Carlos's client Cai, each with a client message no one has read, made in bulk."""
     client = make_client(practice.workspace, "Cai", "Ng", "cai@example.com", care_team=[practice.carlos])
     now = clock.now()
-    for n in range(295):
+    for n in range(how_many):
         conversation = Conversation(workspace_id=practice.workspace.id, created_at=now, last_message_at=now,
                                     last_client_message_at=now - timedelta(seconds=n))
         db.session.add(conversation)
         db.session.flush()
         db.session.add(ConversationClient(conversation_id=conversation.id, client_id=client.id))
     db.session.commit()
+
+
+def test_the_badge_is_one_query_for_5_or_300_conversations(practice):
+    conversations_from_clients(practice, 5)
+    db.session.refresh(practice.carlos)
+    with counting_queries() as few:
+        assert unread_count_for_staff(practice.carlos) == 5
+    unread_conversations_of_one_client(practice, 295)
     db.session.refresh(practice.carlos)
     with counting_queries() as many:
         assert unread_count_for_staff(practice.carlos) == 300
@@ -94,13 +82,5 @@ def test_the_inbox_runs_the_same_number_of_queries_for_5_or_150_conversations(pr
     conversations_from_clients(practice, 5)
     few = inbox_queries(practice, as_user)
     db.session.expunge_all()
-    client = make_client(practice.workspace, "Cai", "Ng", "cai@example.com", care_team=[practice.carlos])
-    now = clock.now()
-    for n in range(145):
-        conversation = Conversation(workspace_id=practice.workspace.id, created_at=now, last_message_at=now,
-                                    last_client_message_at=now - timedelta(seconds=n))
-        db.session.add(conversation)
-        db.session.flush()
-        db.session.add(ConversationClient(conversation_id=conversation.id, client_id=client.id))
-    db.session.commit()
+    unread_conversations_of_one_client(practice, 145)
     assert inbox_queries(practice, as_user) == few

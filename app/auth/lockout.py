@@ -61,9 +61,6 @@ class Failures:
     def __init__(self, scope: str, limits: str, refusal: type[TryLater]):
         self.scope, self.limits, self.refusal = scope, parse_many(limits), refusal
 
-    def refuse_while_used_up(self, key: str) -> None:
-        _counted(lambda counts: self._refuse_while_used_up(counts, key))
-
     def _refuse_while_used_up(self, counts: RateLimiter, key: str) -> None:
         used_up = [counts.get_window_stats(limit, self.scope, key).reset_time
                    for limit in self.limits if not counts.test(limit, self.scope, key)]

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from app.crypto import decrypt, encrypt
@@ -15,6 +17,13 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def insert_on_conflict(model):
+    """An INSERT for `model` in the current database's dialect, which has `on_conflict_do_nothing/_update`: the
+    way to write a row that two requests may write at the same moment without one of them failing."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 def contains(text: str) -> str:

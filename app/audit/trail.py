@@ -3,13 +3,11 @@
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import clock
 from app.audit.chain import GENESIS, hash_of
 from app.audit.models import AuditChainHead, AuditEvent
-from app.db import db
+from app.db import db, insert_on_conflict
 
 
 def record(action: str, *, workspace_id: int | None, client_id: int | None = None,
@@ -52,8 +50,6 @@ def _lock_chain_head() -> str:
     head = select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
     last = session.scalar(head)
     if last is None:  # an empty database made without the migrations' head row: the first writer makes it
-        dialect = session.get_bind().dialect.name
-        starting = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(AuditChainHead)
-        session.execute(starting.values(id=1, last_hash=GENESIS).on_conflict_do_nothing())
+        session.execute(insert_on_conflict(AuditChainHead).values(id=1, last_hash=GENESIS).on_conflict_do_nothing())
         last = session.scalar(head)
     return last

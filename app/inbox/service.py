@@ -10,7 +10,7 @@ from app import clock
 from app.audit.trail import record
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import db
+from app.db import db, insert_on_conflict
 from app.inbox import live
 from app.inbox.models import Conversation, ConversationClient, Message, MessageNotification, StaffReading
 from app.inbox.policy import MODES, QUIET_CLOSE_AFTER, REPLY_ONLY, closes_when_quiet
@@ -109,11 +109,11 @@ def mark_read(reader: User, conversation: Conversation) -> None:
             if member.client_id == reader.client_id:
                 member.last_read_at = now
         return
-    reading = db.session.get(StaffReading, (conversation.id, reader.id))
-    if reading is None:
-        db.session.add(StaffReading(conversation_id=conversation.id, user_id=reader.id, last_read_at=now))
-    else:
-        reading.last_read_at = now
+    # Two tabs opening the conversation at once both write the row: the second one updates it.
+    db.session.execute(insert_on_conflict(StaffReading)
+                       .values(conversation_id=conversation.id, user_id=reader.id, last_read_at=now)
+                       .on_conflict_do_update(index_elements=["conversation_id", "user_id"],
+                                              set_={"last_read_at": now}))
 
 
 def close_by_hand(conversation: Conversation, staff: User) -> None:

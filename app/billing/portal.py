@@ -1,5 +1,6 @@
 """Billing in the client portal: invoices, paying them, a printable receipt, and the client's saved cards."""
 
+import re
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ bp = Blueprint("portal_billing", __name__, url_prefix="/portal/billing")
 
 PENDING_SETUP = "billing_card_setup"  # the card the client is adding on the processor's page, and what it pays
 PAID = "Thank you: your payment went through."
+PAY_KEY = re.compile(r"[A-Za-z0-9_-]{20,80}")  # what the pay form's hidden key looks like
 CHOOSE_CARD = "Choose one of your saved cards, or pay with a new card."
 
 
@@ -61,11 +63,12 @@ def invoice(invoice_id: int):
 def pay(invoice_id: int):
     invoice = own_invoice_or_404(invoice_id)
     key = request.form.get("key", "")
-    if earlier := checkout.repeat_of(invoice, key):
+    key = key if PAY_KEY.fullmatch(key) else None
+    if key and (earlier := checkout.repeat_of(invoice, key)):
         return _answer(invoice, checkout.outcome_of(earlier, current_processor()))  # a double click, a retry
     if reason := checkout.why_not_payable(invoice, client_today()):
         return _invoice_page(invoice, error=reason, http_status=409)
-    if not 20 <= len(key) <= 80:
+    if key is None:
         return _invoice_page(invoice, error="This form is out of date. Check the invoice and pay again.",
                              http_status=422)
     chosen = request.form.get("card", "")

@@ -96,3 +96,23 @@ def test_the_client_adds_the_test_card_pays_and_a_declined_card_leaves_the_invoi
     aisha.goto("/portal")
     expect(aisha.get_by_role("region", name="Invoices")).to_contain_text("Due")
     visit.assert_no_csp_reports()
+
+
+def test_the_receipt_prints_on_one_page_of_a4_or_letter_with_no_links_or_buttons(live_server, visit):
+    _, aisha_id = carlos_and_aisha(live_server.app)
+    number = invoice_for(live_server.app, aisha_id, 9500)
+    aisha = visit.page()
+    log_in(aisha, "aisha@example.com", at="/portal/login")
+    aisha.goto("/portal/billing")
+    aisha.get_by_role("link", name=f"Invoice {number}").click()
+    aisha.get_by_role("link", name="Printable invoice").click()
+    expect(aisha.get_by_role("heading", level=1)).to_have_text(f"Invoice {number}")
+    visit.assert_accessible(aisha, "the printable invoice")
+    aisha.emulate_media(media="print")
+    expect(aisha.get_by_role("link", name="Back to the invoice")).to_be_hidden()
+    expect(aisha.get_by_text("Powered by Porch")).to_be_hidden()
+    expect(aisha.get_by_role("navigation")).to_have_count(0)
+    expect(aisha.get_by_role("button")).to_have_count(0)
+    for paper in ("A4", "Letter"):
+        printed = aisha.pdf(format=paper, print_background=False)
+        assert len(re.findall(rb"/Type\s*/Page\b", printed)) == 1, paper

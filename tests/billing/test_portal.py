@@ -15,7 +15,7 @@ from app.billing.models import Invoice, Payment, PaymentAttempt, PaymentMethod
 from app.billing.service import Line
 from app.billing.test_mode import SIGNATURE_HEADER, TestProcessorCharge, event_payload, sign
 from app.db import db
-from tests.conftest import make_client, make_portal_account
+from tests.conftest import counting_queries, make_client, make_portal_account
 
 SESSION = [Line("Individual session", 1, 9500)]
 KEY = "k" * 32
@@ -87,6 +87,20 @@ def test_it_pages_a_long_list_by_cursor(practice, aisha):
     after = re.search(r'href="(/portal/billing\?after=[^"]+)" (?:[^>]*)rel="next"', first).group(1)
     second = aisha.get(after.replace("&amp;", "&")).get_data(as_text=True)
     assert second.count("<li><a href=\"/portal/billing/") == 5
+    fragment = aisha.get(after.replace("&amp;", "&"), htmx=True).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="invoice-list">') and "<html" not in fragment
+
+
+def test_it_lists_a_page_of_invoices_in_as_many_queries_as_one_invoice(practice, aisha):
+    sent_invoice(practice.aisha)
+    aisha.get("/portal/billing")
+    with counting_queries() as one:
+        aisha.get("/portal/billing")
+    for _ in range(19):
+        sent_invoice(practice.aisha)
+    with counting_queries() as twenty:
+        aisha.get("/portal/billing")
+    assert len(twenty) == len(one)
 
 
 def test_it_shows_an_invoice_with_lines_total_status_and_a_pay_form(practice, aisha):

@@ -97,7 +97,7 @@ def test_it_fits_every_portal_page_to_the_screen_with_large_tap_targets(javascri
 
     main = aisha.get_by_role("navigation", name="Main")
     for section, heading in (("Appointments", "Appointments"), ("Forms", "Forms"), ("Documents", "Documents"),
-                             ("Messages", "Messages"), ("Account", "Account")):
+                             ("Messages", "Messages"), ("Billing", "Billing"), ("Account", "Account")):
         main.get_by_role("link", name=re.compile(rf"^{section}")).click()
         expect(aisha.get_by_role("heading", level=1)).to_have_text(heading)
         expect(main.get_by_role("link", name=re.compile(rf"^{section}"))).to_have_attribute("aria-current", "page")
@@ -120,6 +120,14 @@ def test_it_fits_every_portal_page_to_the_screen_with_large_tap_targets(javascri
             aisha.get_by_role("link", name="Upload a file").click()
             expect(aisha.get_by_role("heading", level=1)).to_have_text("Upload a file")
             check(visit, aisha, "the upload page", client_side=True)
+        elif section == "Billing":
+            aisha.get_by_role("link", name="Invoice BP-1002").click()
+            expect(aisha.get_by_role("heading", level=1)).to_contain_text("Invoice BP-1002")
+            check(visit, aisha, "an invoice to pay", client_side=True)
+            aisha.get_by_role("link", name="← All invoices").click()
+            aisha.get_by_role("link", name="Payment methods").click()
+            expect(aisha.get_by_role("heading", level=1)).to_have_text("Payment methods")
+            check(visit, aisha, "the payment methods", client_side=True)
         elif section == "Messages":
             aisha.goto(f"/portal/messages/{brunswick['conversation']}")
             expect(aisha.get_by_role("link", name="← Messages")).to_be_visible()

@@ -15,8 +15,9 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.appointments.models import Appointment
 from app.auth.models import User, UserSession
-from app.billing.service import customer_for
-from app.billing.test_mode import TestModeProcessor
+from app.billing.models import Invoice
+from app.billing.service import customer_for, save_card
+from app.billing.test_mode import TestModeProcessor, TestProcessorCard, TestProcessorSetup
 from app.clients.models import Client
 from app.db import db
 from app.demo import DEMO_PASSWORD, DEMO_PRACTICE, load_demo_practice
@@ -113,6 +114,15 @@ def world(app) -> World:
     test_processor = TestModeProcessor()
     card_setup = test_processor.start_card_setup(customer=customer_for(aisha, test_processor),
                                                  return_url="/portal")
+    saved_setup = test_processor.start_card_setup(customer=customer_for(aisha, test_processor),
+                                                  return_url="/portal")
+    db.session.add(TestProcessorCard(id="pm_world", customer_id=customer_for(aisha, test_processor),
+                                     behaviour="succeeds", brand="Visa", last4="4242", exp_month=12, exp_year=2039))
+    db.session.get(TestProcessorSetup, saved_setup.reference).card_id = "pm_world"
+    db.session.commit()
+    saved_card = save_card(aisha, test_processor, saved_setup.reference)
+    db.session.commit()
+    due_invoice = db.session.scalar(select(Invoice).where(Invoice.client_id == aisha.id, Invoice.paid_at.is_(None)))
 
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
@@ -136,6 +146,9 @@ def world(app) -> World:
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
             "export_token": export.sealed_token,  # the one download of Aisha's data export
             "reference": card_setup.reference,  # the test-mode processor's page where Aisha adds a card
+            "invoice_id": due_invoice.id,  # Aisha's invoice still to pay (the demo's BP-1002)
+            "method_id": saved_card.id,  # a card Aisha saved
+            "processor": "test",  # the processor whose webhooks this Porch takes (public, see PUBLIC_BY_DESIGN)
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

@@ -27,6 +27,8 @@ PUBLIC_BY_DESIGN = {
                            "(tests/billing/test_test_mode.py)",
     "test_processor.confirm": "the test-mode processor's confirmation page: `reference` is an unguessable payment "
                               "id; it shows an amount only (tests/billing/test_test_mode.py)",
+    "billing_webhooks.receive": "the payment processor's webhooks: `processor` is a processor's name, and the "
+                                "event's signature is the credential (tests/billing/test_portal.py)",
 }
 NOT_IDS = {"token": "not-a-real-token", "name": "messages"}  # for the CSRF sweep on the public routes
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")

@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit
     from app.auth.views import bp as auth
     from app.billing.test_mode import bp as test_processor
+    from app.billing.views import bp as billing
     from app.branding.views import bp as branding
     from app.calendar.views import bp as calendar
     from app.clients.views import bp as clients
@@ -114,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor, calendar):
+                      portal_export, test_processor, calendar, billing):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

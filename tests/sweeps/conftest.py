@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.appointments.models import Appointment
 from app.auth.models import User, UserSession
+from app.billing.models import Invoice, Payment
 from app.billing.service import customer_for
 from app.billing.test_mode import TestModeProcessor
 from app.clients.models import Client
@@ -114,6 +115,8 @@ def world(app) -> World:
     card_setup = test_processor.start_card_setup(customer=customer_for(aisha, test_processor),
                                                  return_url="/portal")
 
+    paid = db.session.scalar(select(Invoice).where(Invoice.client_id == aisha.id, Invoice.paid_at.is_not(None)))
+
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
@@ -136,6 +139,8 @@ def world(app) -> World:
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
             "export_token": export.sealed_token,  # the one download of Aisha's data export
             "reference": card_setup.reference,  # the test-mode processor's page where Aisha adds a card
+            "invoice_id": paid.id,  # Aisha's paid invoice: its page, and the forms that void, pay and refund
+            "payment_id": db.session.scalar(select(Payment.id).where(Payment.invoice_id == paid.id)),
         },
         aisha_secrets=["Rahman", "Aisha", "Breathing exercise", "thanks for today", "knee-scan", "PHQ-9",
                        "Sleep diary", "How did you sleep", "meet.example", "+1 207 555 0134"],

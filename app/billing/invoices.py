@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.trail import record
-from app.billing.models import Invoice, InvoiceLine, InvoiceNotice, Payment, Refund
+from app.billing.models import METHOD_LABELS, Invoice, InvoiceLine, InvoiceNotice, Payment, Refund
 from app.billing.service import BillingRefused, Line, invoice_errors, send_invoice
 from app.clients.models import Client
 from app.db import db
@@ -19,6 +19,8 @@ from app.tenancy import Workspace
 
 ON_RECORD = 10  # invoices the client record lists before "All invoices"
 INVOICES_PER_PAGE = 25
+PAYMENT_STATES = {"succeeded": "received", "pending": "pending", "requires_action": "waiting for the client to confirm",
+                  "declined": "declined", "error": "not completed"}
 
 
 def _of_client(client: Client):
@@ -46,6 +48,10 @@ class PaymentShown:
     @property
     def refundable_cents(self) -> int:
         return self.payment.amount_cents - self.payment.refunded_cents
+
+    @property
+    def label(self) -> str:
+        return f"{METHOD_LABELS[self.payment.method]} · {PAYMENT_STATES.get(self.payment.status, self.payment.status)}"
 
 
 def payments_of(invoice: Invoice) -> list[PaymentShown]:

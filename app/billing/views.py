@@ -83,7 +83,10 @@ def edit(client_id: int, invoice_id: int):
     if not may_bill(current_user, client):
         abort(403)
     if not invoice.is_draft or invoice.voided_at is not None:
-        flash(f"Invoice {invoice.number} was sent already, so it can't be changed. Void it and make a new one.")
+        sent = f"Invoice {invoice.number} was sent already, so it can't be changed. Void it and make a new one."
+        if request.method == "POST":
+            return _refused(client, invoice, sent)
+        flash(sent)
         return see_other(url_for("billing.show", client_id=client.id, invoice_id=invoice.id))
     form = InvoiceForm(**_as_form_data(invoice))
     if form.is_submitted() and "add_line" in request.form:

@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth
     from app.billing.portal import bp as portal_billing
     from app.billing.test_mode import bp as test_processor
+    from app.billing.views import bp as billing
     from app.billing.webhooks import bp as billing_webhooks
     from app.branding.views import bp as branding
     from app.calendar.views import bp as calendar
@@ -116,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor, calendar, portal_billing, billing_webhooks):
+                      portal_export, test_processor, calendar, portal_billing, billing_webhooks, billing):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false, sel
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import EncryptedText, db
+from app.mail import OwedEmail
 
 MAX_QUANTITY = 1000
 MAX_UNIT_PRICE_MINOR = 10_000_000  # 100,000.00 in a two-decimal currency
@@ -19,6 +20,7 @@ METHOD_LABELS = {"card": "Card", "cash": "Cash", "bank_transfer": "Bank transfer
 
 class Invoice(db.Model):
     __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -35,6 +37,7 @@ class Invoice(db.Model):
     sent_at: Mapped[datetime | None]
     tax_basis_points: Mapped[int | None]  # 825 = 8.25 %
     tax_cents: Mapped[int | None]
+    request_key: Mapped[str | None] = mapped_column(String(36))  # the form post that made it: a repeat makes none
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan")
 
@@ -70,6 +73,19 @@ class InvoiceLine(db.Model):
     @property
     def amount_cents(self) -> int:
         return self.quantity * self.unit_price_cents
+
+
+class InvoiceNotice(OwedEmail, db.Model):
+    """The e-mail telling a client an invoice was sent (no amount, no lines); sent at most once by a job."""
+
+    __tablename__ = "invoice_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    created_at: Mapped[datetime]
+
+    invoice: Mapped[Invoice] = relationship()
 
 
 class ProcessorCustomer(db.Model):

@@ -2,7 +2,7 @@
 key is stored under a unique constraint and passed on to the processor, so a double click or a retry charges once."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from app.billing.models import (
 from app.billing.processor import Charge, Event, PaymentProcessor, ProcessorError
 from app.clients.models import Client
 from app.db import db
+from app.tenancy import repeat_of
 
 CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "NZD")
 MAX_TAX_BASIS_POINTS = 5000  # 50 %
@@ -77,19 +78,28 @@ def invoice_errors(currency: str, workspace_currency: str, issued_on: date | Non
 
 
 def create_invoice(client: Client, currency: str, issued_on: date | None, due_on: date | None, lines: list[Line],
-                   tax_basis_points: int | None = None) -> Invoice:
-    """A draft invoice for `client`; raises BillingRefused (nothing written) when something is wrong."""
+                   tax_basis_points: int | None = None, request_key: str | None = None) -> Invoice:
+    """A draft invoice for `client`; raises BillingRefused (nothing written) when something is wrong. A repeat of
+    the same form post (same request key) returns the invoice the first one made."""
+    if (repeat := repeat_of(Invoice, client.workspace_id, request_key)) is not None:
+        return repeat
     if errors := invoice_errors(currency, client.workspace.currency, issued_on, due_on, lines, tax_basis_points):
         raise BillingRefused(errors)
     subtotal = sum(line.quantity * line.unit_price_cents for line in lines)
     tax = (subtotal * tax_basis_points + 5000) // 10000 if tax_basis_points else None
     invoice = Invoice(workspace_id=client.workspace_id, client_id=client.id, currency=currency, number="",
                       total_cents=subtotal + (tax or 0), issued_on=issued_on, due_on=due_on, is_draft=True,
-                      tax_basis_points=tax_basis_points, tax_cents=tax)
+                      tax_basis_points=tax_basis_points, tax_cents=tax, request_key=request_key)
     invoice.lines = [InvoiceLine(position=n, description=line.description.strip(), quantity=line.quantity,
                                  unit_price_cents=line.unit_price_cents) for n, line in enumerate(lines)]
     db.session.add(invoice)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # the same post, made at the same moment, won: its invoice is the answer
+        if (repeat := repeat_of(Invoice, client.workspace_id, request_key)) is not None:
+            return repeat
+        raise
     invoice.number = f"INV-{invoice.id:05d}"  # unique without a counter that two writers could both read
     record("invoice.created", workspace_id=client.workspace_id, client_id=client.id, subject_type="invoice",
            subject_id=invoice.id)
@@ -138,8 +148,8 @@ def _new_payment(payment: Payment) -> tuple[Payment, bool]:
 
 
 def record_outside_payment(invoice: Invoice, method: str, amount_cents: int, idempotency_key: str,
-                           recorded_by_id: int | None = None) -> Payment:
-    """Cash or a bank transfer taken outside Porch, once per key."""
+                           recorded_by_id: int | None = None, received_at: datetime | None = None) -> Payment:
+    """Cash or a bank transfer taken outside Porch (on `received_at`, by default now), once per key."""
     already = db.session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
     if already is not None and already.invoice_id == invoice.id:
         return already
@@ -158,7 +168,7 @@ def record_outside_payment(invoice: Invoice, method: str, amount_cents: int, ide
         workspace_id=invoice.workspace_id, client_id=invoice.client_id, invoice_id=invoice.id, method=method,
         status="succeeded", amount_cents=amount_cents, currency=invoice.currency, refunded_cents=0,
         idempotency_key=idempotency_key, recorded_by_id=recorded_by_id, created_at=clock.now(),
-        succeeded_at=clock.now()))
+        succeeded_at=received_at or clock.now()))
     if new:
         record("payment.recorded", workspace_id=invoice.workspace_id, client_id=invoice.client_id,
                subject_type="payment", subject_id=payment.id, detail=method)

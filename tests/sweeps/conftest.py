@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.appointments.models import Appointment
 from app.auth.models import User, UserSession
-from app.billing.models import Invoice
+from app.billing.models import Invoice, Payment
 from app.billing.service import customer_for, save_card
 from app.billing.test_mode import TestModeProcessor, TestProcessorCard, TestProcessorSetup
 from app.clients.models import Client
@@ -124,6 +124,8 @@ def world(app) -> World:
     db.session.commit()
     due_invoice = db.session.scalar(select(Invoice).where(Invoice.client_id == aisha.id, Invoice.paid_at.is_(None)))
 
+    paid = db.session.scalar(select(Invoice).where(Invoice.client_id == aisha.id, Invoice.paid_at.is_not(None)))
+
     elsewhere = make_workspace("Elsewhere Clinic")
     other_owner = make_staff(elsewhere, "boss@elsewhere.example", "owner", "Olu Boss")
     make_client(elsewhere, "Olu", "Other", "olu@example.org", care_team=[other_owner])
@@ -146,7 +148,9 @@ def world(app) -> World:
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)
             "export_token": export.sealed_token,  # the one download of Aisha's data export
             "reference": card_setup.reference,  # the test-mode processor's page where Aisha adds a card
-            "invoice_id": due_invoice.id,  # Aisha's invoice still to pay (the demo's BP-1002)
+            "invoice_id": due_invoice.id,  # Aisha's invoice still to pay (the demo's BP-1002): pay, void, record
+            # a payment of her paid invoice, for the refund form
+            "payment_id": db.session.scalar(select(Payment.id).where(Payment.invoice_id == paid.id)),
             "method_id": saved_card.id,  # a card Aisha saved
             "processor": "test",  # the processor whose webhooks this Porch takes (public, see PUBLIC_BY_DESIGN)
         },

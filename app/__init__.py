@@ -67,6 +67,7 @@ def _register_page_context(app: Flask) -> None:
     from flask import has_request_context
     from flask_login import current_user
 
+    from app.billing.policy import may_see_practice_billing
     from app.branding.brand import brand_context
     from app.settings.policy import may_change_workspace_settings
 
@@ -77,6 +78,7 @@ def _register_page_context(app: Flask) -> None:
         return {
             **brand_context(),
             "may_change_settings": current_user.is_authenticated and may_change_workspace_settings(current_user),
+            "may_see_billing": current_user.is_authenticated and may_see_practice_billing(current_user),
             "show_outbox": "dev" in app.blueprints,
         }
 
@@ -89,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.portal import bp as portal_record_views
     from app.audit.views import bp as audit
     from app.auth.views import bp as auth
+    from app.billing.overview import bp as billing_overview
     from app.billing.portal import bp as portal_billing
     from app.billing.test_mode import bp as test_processor
     from app.billing.views import bp as billing
@@ -117,7 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor, calendar, portal_billing, billing_webhooks, billing):
+                      portal_export, test_processor, calendar, portal_billing, billing_webhooks, billing,
+                      billing_overview):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -6,7 +6,7 @@ the processor's token and a label (brand, last four digits, expiry).
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import EncryptedText, db
@@ -16,6 +16,10 @@ MAX_QUANTITY = 1000
 MAX_UNIT_PRICE_MINOR = 10_000_000  # 100,000.00 in a two-decimal currency
 PAYMENT_METHODS = ("card", "cash", "bank_transfer")
 METHOD_LABELS = {"card": "Card", "cash": "Cash", "bank_transfer": "Bank transfer"}
+# A card payment in these states holds its invoice: a second one (another tab, another key) is refused by the
+# database, so one invoice is never charged twice. One waiting for the bank's confirmation holds it too, or both
+# could be confirmed.
+CARD_PAYMENT_HOLDS_INVOICE = text("method = 'card' AND status IN ('pending', 'requires_action', 'succeeded')")
 
 
 class Invoice(db.Model):
@@ -127,6 +131,8 @@ class PaymentMethod(db.Model):
 
 class Payment(db.Model):
     __tablename__ = "payments"
+    __table_args__ = (Index("uq_payments_card_per_invoice", "invoice_id", unique=True,
+                            sqlite_where=CARD_PAYMENT_HOLDS_INVOICE, postgresql_where=CARD_PAYMENT_HOLDS_INVOICE),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -134,7 +140,7 @@ class Payment(db.Model):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
     method: Mapped[str] = mapped_column(String(20))  # card, cash, bank_transfer
-    status: Mapped[str] = mapped_column(String(20))  # pending, requires_action, succeeded, declined
+    status: Mapped[str] = mapped_column(String(20))  # pending, requires_action, succeeded, declined, error
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     refunded_cents: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,14 @@
 """What staff and clients do with invoices and payments. Every call that moves money is idempotent: the caller's
-key is stored under a unique constraint and passed on to the processor, so a double click or a retry charges once."""
+key is stored under a unique constraint and passed on to the processor, so a double click or a retry charges once.
+
+Calls that happen at the same moment are kept apart by the database, not by reading first: a payment takes its
+invoice's row lock before it reads the balance, a refund takes its amount with a conditional UPDATE, and one
+invoice has at most one card payment in flight or made (a partial unique index, migration 0025)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -24,10 +28,11 @@ from app.billing.models import (
 )
 from app.billing.processor import Charge, Event, PaymentProcessor, ProcessorError
 from app.clients.models import Client
-from app.db import db
+from app.db import db, insert_on_conflict
 from app.tenancy import repeat_of
 
 CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "NZD")
+ALREADY_BEING_PAID = "This invoice is already being paid."
 MAX_TAX_BASIS_POINTS = 5000  # 50 %
 
 
@@ -134,9 +139,28 @@ def _settle(invoice: Invoice) -> None:
         invoice.paid_at = clock.now()
 
 
-def _new_payment(payment: Payment) -> tuple[Payment, bool]:
-    """Insert `payment`, or return the one already made with its idempotency key (and False). Losing the race
-    to another request rolls this one's transaction back: call it before changing anything else."""
+def _hold_invoice(invoice: Invoice) -> None:
+    """Take the invoice row's write lock for this transaction and re-read it, so that two payments at once see
+    each other's. An UPDATE, not SELECT ... FOR UPDATE: on SQLite it takes the database's write lock."""
+    db.session.execute(update(Invoice).where(Invoice.id == invoice.id).values(id=Invoice.id)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(invoice)
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    """Give up the transaction (and the locks it holds), writing nothing, and say why."""
+    db.session.rollback()
+    raise BillingRefused(errors)
+
+
+def _not_payable(invoice: Invoice) -> dict[str, str]:
+    return {"invoice": f"This invoice is {invoice.status(clock.now().date()).lower()}: it cannot be paid."}
+
+
+def _new_payment(payment: Payment) -> tuple[Payment | None, bool]:
+    """Insert `payment`, or return the one already made with its idempotency key (and False); None (and False)
+    when the invoice already has a card payment under way. Losing the race to another request rolls this one's
+    transaction back: call it before changing anything else."""
     db.session.add(payment)
     try:
         db.session.flush()
@@ -149,9 +173,15 @@ def _new_payment(payment: Payment) -> tuple[Payment, bool]:
 
 def record_outside_payment(invoice: Invoice, method: str, amount_cents: int, idempotency_key: str,
                            recorded_by_id: int | None = None, received_at: datetime | None = None) -> Payment:
-    """Cash or a bank transfer taken outside Porch (on `received_at`, by default now), once per key."""
+    """Cash or a bank transfer taken outside Porch (on `received_at`, by default now), once per key, never more
+    than is left to pay (the balance is read under the invoice's lock, so two recorded at once cannot overpay)."""
     already = db.session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
     if already is not None and already.invoice_id == invoice.id:
+        return already
+    _hold_invoice(invoice)
+    already = db.session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
+    if already is not None and already.invoice_id == invoice.id:
+        db.session.rollback()
         return already
     errors = {}
     if method not in PAYMENT_METHODS or method == "card":
@@ -161,9 +191,9 @@ def record_outside_payment(invoice: Invoice, method: str, amount_cents: int, ide
     elif amount_cents > invoice.total_cents - paid_so_far(invoice):
         errors["amount"] = "That is more than is left to pay on this invoice."
     if not invoice.payable:
-        errors["invoice"] = f"This invoice is {invoice.status(clock.now().date()).lower()}: it cannot be paid."
+        errors.update(_not_payable(invoice))
     if errors:
-        raise BillingRefused(errors)
+        _refuse(errors)
     payment, new = _new_payment(Payment(
         workspace_id=invoice.workspace_id, client_id=invoice.client_id, invoice_id=invoice.id, method=method,
         status="succeeded", amount_cents=amount_cents, currency=invoice.currency, refunded_cents=0,
@@ -178,16 +208,22 @@ def record_outside_payment(invoice: Invoice, method: str, amount_cents: int, ide
 
 # --- the client's saved cards -------------------------------------------------------------------------------
 
+def _stored_customer(client: Client, processor: PaymentProcessor) -> str | None:
+    return db.session.scalar(select(ProcessorCustomer.customer).where(
+        ProcessorCustomer.client_id == client.id, ProcessorCustomer.processor == processor.name))
+
+
 def customer_for(client: Client, processor: PaymentProcessor) -> str:
-    found = db.session.scalar(select(ProcessorCustomer).where(ProcessorCustomer.client_id == client.id,
-                                                              ProcessorCustomer.processor == processor.name))
-    if found is not None:
-        return found.customer
+    """The client's customer id at the processor, made the first time. Two first times at once both ask the
+    processor, but only the first id is kept (INSERT ... ON CONFLICT DO NOTHING) and both return it."""
+    if (found := _stored_customer(client, processor)) is not None:
+        return found
     customer = processor.create_customer(reference=f"porch-client-{client.id}", email=None)
-    db.session.add(ProcessorCustomer(workspace_id=client.workspace_id, client_id=client.id,
-                                     processor=processor.name, customer=customer))
+    db.session.execute(insert_on_conflict(ProcessorCustomer).values(
+        workspace_id=client.workspace_id, client_id=client.id, processor=processor.name, customer=customer)
+        .on_conflict_do_nothing())
     db.session.commit()
-    return customer
+    return _stored_customer(client, processor)
 
 
 def saved_cards(client: Client) -> list[PaymentMethod]:
@@ -243,20 +279,23 @@ def make_default(method: PaymentMethod) -> None:
 
 def pay_by_card(invoice: Invoice, method: PaymentMethod, processor: PaymentProcessor, idempotency_key: str,
                 return_url: str) -> Payment:
-    """Charge the invoice's balance to a saved card, once per key. A decline leaves the invoice Due."""
+    """Charge the invoice's balance to a saved card, once per key. A decline leaves the invoice Due. A second
+    payment of the same invoice while one is under way or made (another tab, another key) is refused."""
     already = db.session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
     if already is not None and already.invoice_id == invoice.id:
         return already  # a double click or a retry: the same payment, charged once
-    if not invoice.payable:
-        raise BillingRefused({"invoice": f"This invoice is {invoice.status(clock.now().date()).lower()}: "
-                                         "it cannot be paid."})
     if method.client_id != invoice.client_id or method.removed_at is not None:
         raise BillingRefused({"method": "Choose one of your saved cards."})
+    _hold_invoice(invoice)
+    if not invoice.payable:
+        _refuse(_not_payable(invoice))
     amount = invoice.total_cents - paid_so_far(invoice)
     payment, new = _new_payment(Payment(
         workspace_id=invoice.workspace_id, client_id=invoice.client_id, invoice_id=invoice.id,
         payment_method_id=method.id, method="card", status="pending", amount_cents=amount,
         currency=invoice.currency, refunded_cents=0, idempotency_key=idempotency_key, created_at=clock.now()))
+    if payment is None:
+        raise BillingRefused({"invoice": ALREADY_BEING_PAID})
     if not new:
         return payment
     db.session.commit()  # the key is taken before the processor is asked, so a retry finds it
@@ -279,11 +318,22 @@ def pay_by_card(invoice: Invoice, method: PaymentMethod, processor: PaymentProce
 
 def apply_charge(payment: Payment, charge: Charge) -> None:
     """Record what the processor says of `payment`; applying the same outcome twice changes nothing twice."""
+    _apply_charge(payment, charge)
+    db.session.commit()
+
+
+def _apply_charge(payment: Payment, charge: Charge) -> None:
+    """The status moves with a conditional UPDATE, so that the return from the processor's page and its webhook
+    arriving at the same moment record the outcome (attempt, audit row, paid invoice) once."""
     if payment.processor_reference is None:
         payment.processor_reference = charge.reference
-    if payment.status == charge.status or payment.status == "succeeded":
+        db.session.flush()
+    moved = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status.not_in((charge.status, "succeeded")))
+        .values(status=charge.status).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(payment)
+    if not moved:
         return
-    payment.status = charge.status
     db.session.add(PaymentAttempt(workspace_id=payment.workspace_id, payment_id=payment.id, outcome=charge.status,
                                   decline_message=charge.decline_message, created_at=clock.now()))
     if charge.status == "succeeded":
@@ -294,7 +344,6 @@ def apply_charge(payment: Payment, charge: Charge) -> None:
     elif charge.status == "declined":
         record("payment.declined", workspace_id=payment.workspace_id, client_id=payment.client_id,
                subject_type="payment", subject_id=payment.id)
-    db.session.commit()
 
 
 def latest_decline(payment: Payment) -> str | None:
@@ -304,23 +353,32 @@ def latest_decline(payment: Payment) -> str | None:
 
 
 def apply_event(event: Event, processor: PaymentProcessor) -> None:
-    """A verified webhook, applied once however often (or early) it arrives."""
+    """A verified webhook, applied once however often (or early) it arrives. The event is marked handled in the
+    same transaction that applies it, so a failure between the two leaves it to be applied when it comes again;
+    the same event twice at once meets the unique (processor, event_id) and the second changes nothing."""
+    if db.session.scalar(select(exists().where(ProcessorEvent.processor == processor.name,
+                                               ProcessorEvent.event_id == event.id))):
+        return
+    applies = event.payment_reference is not None and event.kind != "other"
+    charge = processor.charge_status(event.payment_reference) if applies else None  # asked before writing
     db.session.add(ProcessorEvent(processor=processor.name, event_id=event.id, received_at=clock.now()))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return
-    if event.payment_reference is None or event.kind == "other":
-        return
-    payment = db.session.scalar(select(Payment).where(Payment.processor_reference == event.payment_reference))
+    payment = db.session.scalar(select(Payment).where(Payment.processor_reference == event.payment_reference)) \
+        if applies else None
     if payment is not None:
-        apply_charge(payment, processor.charge_status(event.payment_reference))
+        _apply_charge(payment, charge)
+    db.session.commit()
 
 
 def refund_payment(payment: Payment, processor: PaymentProcessor, amount_cents: int, idempotency_key: str,
                    recorded_by_id: int | None = None) -> Refund:
-    """Give back part or all of a card payment, once per key."""
+    """Give back part or all of a card payment, once per key. The amount is taken from what is left of the payment
+    by a conditional UPDATE before the processor is asked, so refunds at the same moment never give back more
+    than was paid; if the processor fails, the amount is put back."""
     existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
@@ -328,17 +386,38 @@ def refund_payment(payment: Payment, processor: PaymentProcessor, amount_cents: 
         raise BillingRefused({"payment": "Only a card payment that went through can be refunded here."})
     if amount_cents <= 0:
         raise BillingRefused({"amount": "The refund must be more than zero."})
-    if amount_cents > payment.amount_cents - payment.refunded_cents:
-        raise BillingRefused({"amount": "That is more than is left of this payment."})
-    given = processor.refund(payment=payment.processor_reference, amount_minor=amount_cents,
-                             idempotency_key=idempotency_key)
-    refund = Refund(workspace_id=payment.workspace_id, payment_id=payment.id, amount_cents=given.amount_minor,
-                    processor_reference=given.reference, idempotency_key=idempotency_key,
-                    recorded_by_id=recorded_by_id, created_at=clock.now())
+    refund = Refund(workspace_id=payment.workspace_id, payment_id=payment.id, amount_cents=amount_cents,
+                    idempotency_key=idempotency_key, recorded_by_id=recorded_by_id, created_at=clock.now())
     db.session.add(refund)
-    payment.refunded_cents += given.amount_minor
-    db.session.flush()
-    record("payment.refunded", workspace_id=payment.workspace_id, client_id=payment.client_id,
-           subject_type="payment", subject_id=payment.id)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same key at the same moment: that refund is this one
+        db.session.rollback()
+        return db.session.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
+    if not _take_from_payment(payment.id, amount_cents):
+        _refuse({"amount": "That is more than is left of this payment."})
+    refund_id, payment_id, reference = refund.id, payment.id, payment.processor_reference
+    db.session.commit()
+    try:
+        given = processor.refund(payment=reference, amount_minor=amount_cents, idempotency_key=idempotency_key)
+    except ProcessorError:
+        db.session.rollback()
+        _take_from_payment(payment_id, -amount_cents)
+        db.session.execute(delete(Refund).where(Refund.id == refund_id))
+        db.session.commit()
+        raise
+    refund = db.session.get(Refund, refund_id)
+    refund.processor_reference = given.reference
+    record("payment.refunded", workspace_id=refund.workspace_id, client_id=payment.client_id,
+           subject_type="payment", subject_id=payment_id)
     db.session.commit()
     return refund
+
+
+def _take_from_payment(payment_id: int, amount_cents: int) -> bool:
+    """Add `amount_cents` to what was refunded of the payment, unless that would be more than was paid."""
+    return db.session.execute(
+        update(Payment).where(Payment.id == payment_id,
+                              Payment.refunded_cents + amount_cents <= Payment.amount_cents)
+        .values(refunded_cents=Payment.refunded_cents + amount_cents)
+        .execution_options(synchronize_session=False)).rowcount == 1

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.activity.views import bp as activity
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.practice_setup import bp as practice_setup
+    from app.appointments.requests import bp as booking_requests
     from app.appointments.views import bp as appointments
     from app.audit.portal import bp as portal_record_views
     from app.audit.views import bp as audit
@@ -115,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor, calendar, practice_setup):
+                      portal_export, test_processor, calendar, practice_setup,
+                      booking_requests):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -1,4 +1,4 @@
-from app.appointments.staff_notices import PracticeNotice, short_name
+from app.appointments.staff_notices import PracticeNotice
 from app.mail import link_to, mail_from_practice
 from jobs import job
 from jobs.delivery import deliver_once, resend_due
@@ -20,6 +20,6 @@ def _still_wanted(notice: PracticeNotice) -> bool:
 
 def _mail(notice: PracticeNotice) -> None:
     user = notice.user
-    mail_from_practice(user.workspace, notice.email, "booking_change", who=short_name(notice.appointment),
+    mail_from_practice(user.workspace, notice.email, "booking_change", who=notice.who,
                        what=notice.what, starts_at=notice.starts_at, time_zone=user.time_zone,
                        link=link_to("booking_requests.index"))

@@ -5,7 +5,7 @@ the time and a link."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from app import clock
 from app.appointments.models import Appointment
@@ -43,6 +43,10 @@ class PracticeNotice(OwedEmail, db.Model):
     def what(self) -> str:
         return CHANGES[self.change]
 
+    @property
+    def who(self) -> str:
+        return short_name(self.appointment)
+
 
 def short_name(appointment: Appointment) -> str:
     """ "Aisha R.": enough for the practitioner to know whom, no more."""
@@ -72,6 +76,7 @@ def notices_for(user: User) -> list[PracticeNotice]:
     """The newest changes the user was told of."""
     return list(db.session.scalars(
         select(PracticeNotice).where(PracticeNotice.user_id == user.id)
+        .options(selectinload(PracticeNotice.appointment).selectinload(Appointment.client))
         .order_by(PracticeNotice.created_at.desc(), PracticeNotice.id.desc()).limit(NOTICES_SHOWN)))
 
 

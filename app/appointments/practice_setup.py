@@ -83,9 +83,11 @@ def services():
 
 
 def _service_form(service: Service) -> ServiceForm:
-    form = ServiceForm(obj=service, data={"price": price_text(service.price_minor),
-                                          "practitioners": [u.id for u in service.practitioners],
-                                          "kind": service.kind or "telehealth"})
+    form = ServiceForm(data={
+        "name": service.name, "duration_minutes": service.duration_minutes, "price": price_text(service.price_minor),
+        "kind": service.kind or "telehealth", "location": service.location or "",
+        "practitioners": [u.id for u in service.practitioners], "buffer_before_minutes": service.buffer_before_minutes,
+        "buffer_after_minutes": service.buffer_after_minutes})
     form.practitioners.choices = options((u.id, u.name) for u in active_staff_of(current_user.workspace_id))
     return form
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date, time
 from html import unescape
 
@@ -147,6 +148,8 @@ def test_it_changes_a_service_and_leaves_the_price_out_when_emptied(practice, as
     owner = as_user(practice.owner)
     form = owner.get(f"/settings/services/{service.id}").get_data(as_text=True)
     assert 'value="95.00"' in form
+    assert re.search(rf'<input checked id="practitioners-\d+" name="practitioners" type="checkbox" '
+                     rf'value="{practice.carlos.id}">', form)
     response = owner.post(f"/settings/services/{service.id}", {
         **SERVICE, "name": "Long session", "duration_minutes": "80", "price": "", "kind": "in_person",
         "location": "12 Harbour Street", "practitioners": [practice.priya.id]})

@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.account.views import bp as my_account
     from app.activity.views import bp as activity
     from app.appointments.portal import bp as portal_appointments
+    from app.appointments.practice_setup import bp as practice_setup
+    from app.appointments.requests import bp as booking_requests
     from app.appointments.views import bp as appointments
     from app.audit.portal import bp as portal_record_views
     from app.audit.views import bp as audit
@@ -121,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
                       portal_export, test_processor, calendar, portal_billing, billing_webhooks, billing,
-                      billing_overview):
+                      billing_overview, practice_setup, booking_requests):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

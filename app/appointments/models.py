@@ -37,6 +37,7 @@ class Appointment(db.Model):
     updated_at: Mapped[datetime | None]
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="booked", server_default="booked")  # a key of STATUSES
+    decline_message: Mapped[str | None] = mapped_column(EncryptedText)  # staff's words to the client, if any
 
     practitioner: Mapped[User] = relationship()
     client: Mapped[Client] = relationship()

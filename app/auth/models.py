@@ -25,6 +25,7 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     message_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
+    booking_notices: Mapped[str] = mapped_column(String(8), default="email", server_default="email")  # staff only
     created_at: Mapped[datetime]
     preferred_name: Mapped[str | None] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(EncryptedText)  # staff only: a client's phone is on the record

@@ -5,6 +5,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -14,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import clock
 from app.appointments.models import Appointment
+from app.appointments.setup import AvailabilityException, Service
 from app.auth.models import User, UserSession
 from app.billing.models import Invoice, Payment
 from app.billing.service import customer_for, save_card
@@ -108,6 +110,9 @@ def world(app) -> World:
                                 "x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", created_at=clock.now(),
                                 last_seen_at=clock.now())
     db.session.add(owners_laptop)
+    carlos_day_off = AvailabilityException(workspace_id=practice.id, practitioner_id=carlos.id, kind="off",
+                                           day=clock.now().date() + timedelta(days=30))
+    db.session.add(carlos_day_off)
     db.session.commit()
     run_jobs(app)
 
@@ -142,7 +147,9 @@ def world(app) -> World:
             "schedule_id": check_in.schedule_id,
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address
-            "user_id": carlos.id,  # a colleague's page under Settings → Team
+            "user_id": carlos.id,  # a colleague's page under Settings → Team, and his availability
+            "service_id": db.session.scalar(select(Service.id).where(Service.workspace_id == practice.id).limit(1)),
+            "exception_id": carlos_day_off.id,  # a day off of Carlos's
             "invite_id": staff_invite.id,
             "device_id": owners_laptop.id,  # another signed-in device of the owner's
             "workspace_id": practice.id,  # its logo and stylesheet (public, see PUBLIC_BY_DESIGN)

@@ -3,11 +3,12 @@
 `free_slots` is a plain function (no database, no clock) so every rule can be tested from a table; `open_slots`
 gathers its inputs for one practitioner or for everyone offering a service, in a fixed number of queries.
 """
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ class Exception_:
     ends: time | None = None
 
 
+@lru_cache(maxsize=8192)
 def _utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     # A wall-clock time skipped by a spring-forward change is read with the offset before the change (fold=0), as
     # RFC 5545 reads one: 01:30 on the night London goes from GMT to BST is 01:30 GMT, i.e. 02:30 BST.
@@ -120,24 +122,31 @@ def free_slots(*, weekly_hours: Iterable, exceptions: Iterable, zone: str | Zone
     windows = availability(weekly_hours=weekly_hours, exceptions=exceptions, zone=zone,
                            first_day=earliest.astimezone(zone).date() - timedelta(days=1),
                            last_day=latest.astimezone(zone).date() + timedelta(days=1))
-    taken = _merged(busy)
-    taken_starts = [lo for lo, _ in taken]
+    return _starts(windows, _merged(busy), length=length, before=buffer_before, after=buffer_after, step=step,
+                   earliest=earliest, latest=latest)
+
+
+def _starts(windows: list[Interval], taken: list[Interval], *, length: timedelta, before: timedelta,
+            after: timedelta, step: timedelta, earliest: datetime, latest: datetime) -> list[datetime]:
+    """The steps of each window (from its start) where `length` fits and, widened by the buffers, meets nothing
+    `taken` (sorted, disjoint). A booking [lo, hi) rules out exactly the starts s with lo - length - after < s <
+    hi + before, so each window's free steps come out as whole runs, never tested one step at a time."""
+    taken_ends = [hi for _, hi in taken]
+    offsets = [k * step for k in range(max(((hi - lo) // step for lo, hi in windows), default=0) + 1)]
     slots: list[datetime] = []
     for lo, hi in windows:
-        start = lo
-        if start < earliest:
-            start += -((lo - earliest) // step) * step  # the first step at or after `earliest`
-        while start + length <= hi and start < latest:
-            blocked_lo, blocked_hi = start - buffer_before, start + length + buffer_after
-            i = bisect_left(taken_starts, blocked_hi) - 1  # the last booking starting before blocked_hi
-            clash = i >= 0 and taken[i][1] > blocked_lo and taken[i][0] < blocked_hi
-            if not clash:
-                slots.append(start)
-                start += step
-            else:
-                # jump past the booking, staying on this stretch's steps
-                past = taken[i][1] + buffer_before
-                start += max(step, -((start - past) // step) * step)
+        first = 0 if lo >= earliest else -((lo - earliest) // step)  # the first step at or after `earliest`
+        last = min((hi - length - lo) // step, -((lo - latest) // step) - 1)  # fits in the window; before latest
+        i = bisect_right(taken_ends, lo + first * step - before)  # the first booking that can still be in the way
+        while first <= last and i < len(taken):
+            booked_lo, booked_hi = taken[i]
+            until = min(last, (booked_lo - length - after - lo) // step)  # the last step clear of its start
+            if until >= first:
+                slots.extend(map(lo.__add__, offsets[first:until + 1]))
+            first = max(first, -((lo - booked_hi - before) // step))  # the first step clear of its end
+            i += 1
+        if first <= last:
+            slots.extend(map(lo.__add__, offsets[first:last + 1]))
     return slots
 
 
@@ -158,24 +167,31 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
     if latest <= earliest:
         return {p: [] for p in ids}
     hours, exceptions, busy = defaultdict(list), defaultdict(list), defaultdict(list)
-    for h in db.session.scalars(select(WeeklyHours).where(WeeklyHours.practitioner_id.in_(ids))):
+    # Plain rows, not model objects: only the columns the computation reads, through the session's connection.
+    connection = db.session.connection()
+    for h in connection.execute(select(WeeklyHours.practitioner_id, WeeklyHours.weekday, WeeklyHours.starts,
+                                       WeeklyHours.ends).where(WeeklyHours.practitioner_id.in_(ids))):
         hours[h.practitioner_id].append(h)
-    for e in db.session.scalars(select(AvailabilityException).where(
+    for e in connection.execute(select(
+            AvailabilityException.practitioner_id, AvailabilityException.day, AvailabilityException.kind,
+            AvailabilityException.starts, AvailabilityException.ends).where(
             AvailabilityException.practitioner_id.in_(ids),
             AvailabilityException.day >= (earliest - timedelta(days=2)).date(),
             AvailabilityException.day <= (latest + timedelta(days=2)).date())):
         exceptions[e.practitioner_id].append(e)
     reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
-    minute = timedelta(minutes=1)
-    for practitioner_id, starts_at, minutes, before, after in db.session.execute(
+    widths: dict[tuple, tuple[timedelta, timedelta]] = {}  # (minutes, before, after) → (lead, end), a few each
+    for practitioner_id, starts_at, minutes, before, after in connection.execute(
             select(Appointment.practitioner_id, Appointment.starts_at, Appointment.duration_minutes,
                    Service.buffer_before_minutes, Service.buffer_after_minutes)
             .outerjoin(Service, Service.id == Appointment.service_id)
             .where(Appointment.workspace_id == service.workspace_id, Appointment.practitioner_id.in_(ids),
                    Appointment.cancelled_at.is_(None), Appointment.status != "declined",
-                   Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)):
-        busy[practitioner_id].append((starts_at - (before or 0) * minute,
-                                      starts_at + (minutes + (after or 0)) * minute))
+                   Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)
+            .order_by(Appointment.practitioner_id, Appointment.starts_at)):
+        lead, end = widths.get((minutes, before, after)) or widths.setdefault(
+            (minutes, before, after), (timedelta(minutes=before or 0), timedelta(minutes=minutes + (after or 0))))
+        busy[practitioner_id].append((starts_at - lead, starts_at + end))
     common = dict(length=timedelta(minutes=service.duration_minutes),
                   buffer_before=timedelta(minutes=service.buffer_before_minutes),
                   buffer_after=timedelta(minutes=service.buffer_after_minutes),

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, cast, extract, func, select
 
 from app import clock
 from app.appointments.models import LONGEST_APPOINTMENT, Appointment
@@ -20,6 +20,8 @@ from app.db import db
 
 Interval = tuple[datetime, datetime]
 LONGEST_BUFFER = timedelta(hours=4)  # the most a service's buffer may be (the services form refuses more)
+EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
+SECOND_US = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -116,37 +118,53 @@ def free_slots(*, weekly_hours: Iterable, exceptions: Iterable, zone: str | Zone
     `busy` holds what is already booked as UTC [start, end) intervals, each already widened by its own buffers.
     Buffers may fall outside working hours (before the first appointment of a day); the appointment may not.
     """
+    return _free(weekly_hours, exceptions, zone, [(_us(lo), _us(hi)) for lo, hi in busy], length=length,
+                 before=buffer_before, after=buffer_after, step=step, earliest=earliest, latest=latest)
+
+
+def _us(moment: datetime | timedelta) -> int:
+    """A moment as whole microseconds since 1970 (UTC), or a length as microseconds: exact, and cheap to compare."""
+    return (moment - EPOCH if isinstance(moment, datetime) else moment) // MICROSECOND
+
+
+def _free(weekly_hours: Iterable, exceptions: Iterable, zone: str | ZoneInfo, busy: list[tuple[int, int]], *,
+          length: timedelta, before: timedelta, after: timedelta, step: timedelta, earliest: datetime,
+          latest: datetime) -> list[datetime]:
+    """`free_slots` with `busy` in microseconds since 1970, as `open_slots` reads it from the database."""
     if length <= timedelta(0) or step <= timedelta(0) or latest <= earliest:
         return []
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     windows = availability(weekly_hours=weekly_hours, exceptions=exceptions, zone=zone,
                            first_day=earliest.astimezone(zone).date() - timedelta(days=1),
                            last_day=latest.astimezone(zone).date() + timedelta(days=1))
-    return _starts(windows, _merged(busy), length=length, before=buffer_before, after=buffer_after, step=step,
-                   earliest=earliest, latest=latest)
+    return _starts(windows, _merged(busy), length=_us(length), before=_us(before), after=_us(after), step=step,
+                   earliest=_us(earliest), latest=_us(latest))
 
 
-def _starts(windows: list[Interval], taken: list[Interval], *, length: timedelta, before: timedelta,
-            after: timedelta, step: timedelta, earliest: datetime, latest: datetime) -> list[datetime]:
+def _starts(windows: list[Interval], taken: list[tuple[int, int]], *, length: int, before: int, after: int,
+            step: timedelta, earliest: int, latest: int) -> list[datetime]:
     """The steps of each window (from its start) where `length` fits and, widened by the buffers, meets nothing
-    `taken` (sorted, disjoint). A booking [lo, hi) rules out exactly the starts s with lo - length - after < s <
-    hi + before, so each window's free steps come out as whole runs, never tested one step at a time."""
+    `taken` (sorted, disjoint; like the other numbers in microseconds). A booking [lo, hi) rules out exactly the
+    starts s with lo - length - after < s < hi + before, so each window's free steps come out as whole runs,
+    never tested one step at a time."""
     taken_ends = [hi for _, hi in taken]
-    offsets = [k * step for k in range(max(((hi - lo) // step for lo, hi in windows), default=0) + 1)]
+    every = _us(step)
+    offsets = [k * step for k in range(max((_us(hi - lo) // every for lo, hi in windows), default=0) + 1)]
     slots: list[datetime] = []
-    for lo, hi in windows:
-        first = 0 if lo >= earliest else -((lo - earliest) // step)  # the first step at or after `earliest`
-        last = min((hi - length - lo) // step, -((lo - latest) // step) - 1)  # fits in the window; before latest
-        i = bisect_right(taken_ends, lo + first * step - before)  # the first booking that can still be in the way
+    for window_lo, window_hi in windows:
+        lo, hi = _us(window_lo), _us(window_hi)
+        first = 0 if lo >= earliest else -((lo - earliest) // every)  # the first step at or after `earliest`
+        last = min((hi - length - lo) // every, -((lo - latest) // every) - 1)  # fits in the window; before latest
+        i = bisect_right(taken_ends, lo + first * every - before)  # the first booking that can still be in the way
         while first <= last and i < len(taken):
             booked_lo, booked_hi = taken[i]
-            until = min(last, (booked_lo - length - after - lo) // step)  # the last step clear of its start
+            until = min(last, (booked_lo - length - after - lo) // every)  # the last step clear of its start
             if until >= first:
-                slots.extend(map(lo.__add__, offsets[first:until + 1]))
-            first = max(first, -((lo - booked_hi - before) // step))  # the first step clear of its end
+                slots.extend(map(window_lo.__add__, offsets[first:until + 1]))
+            first = max(first, -((lo - booked_hi - before) // every))  # the first step clear of its end
             i += 1
         if first <= last:
-            slots.extend(map(lo.__add__, offsets[first:last + 1]))
+            slots.extend(map(window_lo.__add__, offsets[first:last + 1]))
     return slots
 
 
@@ -179,22 +197,22 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
             AvailabilityException.day >= (earliest - timedelta(days=2)).date(),
             AvailabilityException.day <= (latest + timedelta(days=2)).date())):
         exceptions[e.practitioner_id].append(e)
+    # Bookings widened by their own service's buffers, as whole seconds since 1970 counted by the database
+    # (appointments start on whole minutes): no datetime is made for any of them. In the index's order.
     reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
-    widths: dict[tuple, tuple[timedelta, timedelta]] = {}  # (minutes, before, after) → (lead, end), a few each
-    for practitioner_id, starts_at, minutes, before, after in connection.execute(
-            select(Appointment.practitioner_id, Appointment.starts_at, Appointment.duration_minutes,
-                   Service.buffer_before_minutes, Service.buffer_after_minutes)
+    starts = cast(extract("epoch", Appointment.starts_at), BigInteger)
+    for practitioner_id, lo, hi in connection.execute(
+            select(Appointment.practitioner_id,
+                   starts - 60 * func.coalesce(Service.buffer_before_minutes, 0),
+                   starts + 60 * (Appointment.duration_minutes + func.coalesce(Service.buffer_after_minutes, 0)))
             .outerjoin(Service, Service.id == Appointment.service_id)
             .where(Appointment.workspace_id == service.workspace_id, Appointment.practitioner_id.in_(ids),
                    Appointment.cancelled_at.is_(None), Appointment.status != "declined",
                    Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)
-            .order_by(Appointment.practitioner_id, Appointment.starts_at)):
-        lead, end = widths.get((minutes, before, after)) or widths.setdefault(
-            (minutes, before, after), (timedelta(minutes=before or 0), timedelta(minutes=minutes + (after or 0))))
-        busy[practitioner_id].append((starts_at - lead, starts_at + end))
+            .order_by(Appointment.practitioner_id, Appointment.starts_at)).all():
+        busy[practitioner_id].append((lo * SECOND_US, hi * SECOND_US))
     common = dict(length=timedelta(minutes=service.duration_minutes),
-                  buffer_before=timedelta(minutes=service.buffer_before_minutes),
-                  buffer_after=timedelta(minutes=service.buffer_after_minutes),
+                  before=timedelta(minutes=service.buffer_before_minutes),
+                  after=timedelta(minutes=service.buffer_after_minutes),
                   step=timedelta(minutes=rules.slot_step_minutes), earliest=earliest, latest=latest)
-    return {p.id: free_slots(weekly_hours=hours[p.id], exceptions=exceptions[p.id], zone=p.time_zone,
-                             busy=busy[p.id], **common) for p in offering}
+    return {p.id: _free(hours[p.id], exceptions[p.id], p.time_zone, busy[p.id], **common) for p in offering}

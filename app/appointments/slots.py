@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, cast, extract, func, select
+from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 
 from app import clock
 from app.appointments.models import LONGEST_APPOINTMENT, Appointment
@@ -168,6 +168,26 @@ def _starts(windows: list[Interval], taken: list[tuple[int, int]], *, length: in
     return slots
 
 
+# The three statements open_slots runs, built once: plain rows of only the columns the computation reads.
+_IDS = bindparam("ids", expanding=True)
+_HOURS = select(WeeklyHours.practitioner_id, WeeklyHours.weekday, WeeklyHours.starts, WeeklyHours.ends).where(
+    WeeklyHours.practitioner_id.in_(_IDS))
+_EXCEPTIONS = select(AvailabilityException.practitioner_id, AvailabilityException.day, AvailabilityException.kind,
+                     AvailabilityException.starts, AvailabilityException.ends).where(
+    AvailabilityException.practitioner_id.in_(_IDS), AvailabilityException.day >= bindparam("first_day"),
+    AvailabilityException.day <= bindparam("last_day"))
+# Bookings widened by their own service's buffers, as whole seconds since 1970 counted by the database
+# (appointments start on whole minutes), so no datetime is made for any of them; in the index's order.
+_STARTS = cast(extract("epoch", Appointment.starts_at), BigInteger)
+_BUSY = (select(Appointment.practitioner_id, _STARTS - 60 * func.coalesce(Service.buffer_before_minutes, 0),
+                _STARTS + 60 * (Appointment.duration_minutes + func.coalesce(Service.buffer_after_minutes, 0)))
+         .outerjoin(Service, Service.id == Appointment.service_id)
+         .where(Appointment.workspace_id == bindparam("workspace_id"), Appointment.practitioner_id.in_(_IDS),
+                Appointment.cancelled_at.is_(None), Appointment.status != "declined",
+                Appointment.starts_at >= bindparam("since"), Appointment.starts_at < bindparam("until"))
+         .order_by(Appointment.practitioner_id, Appointment.starts_at))
+
+
 def open_slots(service: Service, practitioner_or_none, start: datetime, end: datetime,
                *, now: datetime | None = None) -> dict[int, list[datetime]]:
     """Free slots for `service` from `start` to `end` (UTC) within the workspace's booking rules, by practitioner id:
@@ -185,31 +205,16 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
     if latest <= earliest:
         return {p: [] for p in ids}
     hours, exceptions, busy = defaultdict(list), defaultdict(list), defaultdict(list)
-    # Plain rows, not model objects: only the columns the computation reads, through the session's connection.
+    # Through the session's connection: rows come back as plain tuples, never as model objects.
     connection = db.session.connection()
-    for h in connection.execute(select(WeeklyHours.practitioner_id, WeeklyHours.weekday, WeeklyHours.starts,
-                                       WeeklyHours.ends).where(WeeklyHours.practitioner_id.in_(ids))):
+    for h in connection.execute(_HOURS, {"ids": ids}):
         hours[h.practitioner_id].append(h)
-    for e in connection.execute(select(
-            AvailabilityException.practitioner_id, AvailabilityException.day, AvailabilityException.kind,
-            AvailabilityException.starts, AvailabilityException.ends).where(
-            AvailabilityException.practitioner_id.in_(ids),
-            AvailabilityException.day >= (earliest - timedelta(days=2)).date(),
-            AvailabilityException.day <= (latest + timedelta(days=2)).date())):
+    for e in connection.execute(_EXCEPTIONS, {"ids": ids, "first_day": (earliest - timedelta(days=2)).date(),
+                                              "last_day": (latest + timedelta(days=2)).date()}):
         exceptions[e.practitioner_id].append(e)
-    # Bookings widened by their own service's buffers, as whole seconds since 1970 counted by the database
-    # (appointments start on whole minutes): no datetime is made for any of them. In the index's order.
     reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
-    starts = cast(extract("epoch", Appointment.starts_at), BigInteger)
-    for practitioner_id, lo, hi in connection.execute(
-            select(Appointment.practitioner_id,
-                   starts - 60 * func.coalesce(Service.buffer_before_minutes, 0),
-                   starts + 60 * (Appointment.duration_minutes + func.coalesce(Service.buffer_after_minutes, 0)))
-            .outerjoin(Service, Service.id == Appointment.service_id)
-            .where(Appointment.workspace_id == service.workspace_id, Appointment.practitioner_id.in_(ids),
-                   Appointment.cancelled_at.is_(None), Appointment.status != "declined",
-                   Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)
-            .order_by(Appointment.practitioner_id, Appointment.starts_at)).all():
+    for practitioner_id, lo, hi in connection.execute(_BUSY, {
+            "workspace_id": service.workspace_id, "ids": ids, "since": earliest - reach, "until": latest + reach}):
         busy[practitioner_id].append((lo * SECOND_US, hi * SECOND_US))
     common = dict(length=timedelta(minutes=service.duration_minutes),
                   before=timedelta(minutes=service.buffer_before_minutes),

@@ -213,8 +213,9 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
                                               "last_day": (latest + timedelta(days=2)).date()}):
         exceptions[e.practitioner_id].append(e)
     reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
-    for practitioner_id, lo, hi in connection.execute(_BUSY, {
-            "workspace_id": service.workspace_id, "ids": ids, "since": earliest - reach, "until": latest + reach}):
+    rows = connection.execute(_BUSY, {"workspace_id": service.workspace_id, "ids": ids, "since": earliest - reach,
+                                      "until": latest + reach}).all()
+    for practitioner_id, lo, hi in rows:
         busy[practitioner_id].append((lo * SECOND_US, hi * SECOND_US))
     common = dict(length=timedelta(minutes=service.duration_minutes),
                   before=timedelta(minutes=service.buffer_before_minutes),

@@ -277,6 +277,34 @@ def test_open_slots_follow_the_rules_notice_and_horizon(practice, booking_setup)
     assert local(found[practice.carlos.id]) == ["Mon 01 09:30", "Mon 01 10:00"]
 
 
+def test_open_slots_read_many_bookings_as_free_slots_would_take_them(practice, booking_setup):
+    import random
+
+    rng = random.Random(11)
+    short = Service(workspace_id=practice.workspace.id, name="Check-in", duration_minutes=20, kind="telehealth",
+                    buffer_before_minutes=15, created_at=NOW)
+    db.session.add(short)
+    db.session.add_all(WeeklyHours(workspace_id=practice.workspace.id, practitioner_id=practice.carlos.id, weekday=d,
+                                   starts=time(8), ends=time(18)) for d in range(1, 5))
+    db.session.flush()
+    booked = []
+    for _ in range(40):  # overlapping, some over midnight, some with another service's buffers, some without any
+        starts_at = NOW + timedelta(minutes=5 * rng.randrange(-200, 12 * 24 * 7))
+        minutes, kind = rng.choice([(50, booking_setup)] * 3 + [(20, short)] * 3 + [(30, None), (900, None)])
+        db.session.add(Appointment(workspace_id=practice.workspace.id, client_id=practice.aisha.id,
+                                   practitioner_id=practice.carlos.id, starts_at=starts_at, duration_minutes=minutes,
+                                   kind="telehealth", created_at=NOW, service_id=kind and kind.id))
+        before, after = (kind.buffer_before_minutes, kind.buffer_after_minutes) if kind else (0, 0)
+        booked.append((starts_at - timedelta(minutes=before), starts_at + timedelta(minutes=minutes + after)))
+    db.session.commit()
+    found = open_slots(booking_setup, practice.carlos, NOW, NOW + timedelta(days=7), now=NOW)[practice.carlos.id]
+    hours = db.session.scalars(select(WeeklyHours).where(WeeklyHours.practitioner_id == practice.carlos.id)).all()
+    assert found == free_slots(weekly_hours=hours, exceptions=[], zone=LONDON, busy=booked,
+                               length=timedelta(minutes=50), buffer_after=timedelta(minutes=10),
+                               step=timedelta(minutes=30), earliest=NOW, latest=NOW + timedelta(days=7))
+    assert 0 < len(found) < 7 * 20
+
+
 def test_a_day_off_and_someone_not_offering_the_service(practice, booking_setup):
     db.session.add(AvailabilityException(workspace_id=practice.workspace.id, practitioner_id=practice.carlos.id,
                                          day=MONDAY, kind="off"))

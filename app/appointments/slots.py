@@ -3,14 +3,15 @@
 `free_slots` is a plain function (no database, no clock) so every rule can be tested from a table; `open_slots`
 gathers its inputs for one practitioner or for everyone offering a service, in a fixed number of queries.
 """
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, cast, extract, func, select
 
 from app import clock
 from app.appointments.models import LONGEST_APPOINTMENT, Appointment
@@ -19,6 +20,8 @@ from app.db import db
 
 Interval = tuple[datetime, datetime]
 LONGEST_BUFFER = timedelta(hours=4)  # the most a service's buffer may be (the services form refuses more)
+EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
+SECOND_US = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Exception_:
     ends: time | None = None
 
 
+@lru_cache(maxsize=8192)
 def _utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     # A wall-clock time skipped by a spring-forward change is read with the offset before the change (fold=0), as
     # RFC 5545 reads one: 01:30 on the night London goes from GMT to BST is 01:30 GMT, i.e. 02:30 BST.
@@ -114,31 +118,74 @@ def free_slots(*, weekly_hours: Iterable, exceptions: Iterable, zone: str | Zone
     `busy` holds what is already booked as UTC [start, end) intervals, each already widened by its own buffers.
     Buffers may fall outside working hours (before the first appointment of a day); the appointment may not.
     """
+    return _free(weekly_hours, exceptions, zone, [(_us(lo), _us(hi)) for lo, hi in busy], length=length,
+                 before=buffer_before, after=buffer_after, step=step, earliest=earliest, latest=latest)
+
+
+def _us(moment: datetime | timedelta) -> int:
+    """A moment as whole microseconds since 1970 (UTC), or a length as microseconds: exact, and cheap to compare."""
+    return (moment - EPOCH if isinstance(moment, datetime) else moment) // MICROSECOND
+
+
+def _free(weekly_hours: Iterable, exceptions: Iterable, zone: str | ZoneInfo, busy: list[tuple[int, int]], *,
+          length: timedelta, before: timedelta, after: timedelta, step: timedelta, earliest: datetime,
+          latest: datetime) -> list[datetime]:
+    """`free_slots` with `busy` in microseconds since 1970, as `open_slots` reads it from the database."""
     if length <= timedelta(0) or step <= timedelta(0) or latest <= earliest:
         return []
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     windows = availability(weekly_hours=weekly_hours, exceptions=exceptions, zone=zone,
                            first_day=earliest.astimezone(zone).date() - timedelta(days=1),
                            last_day=latest.astimezone(zone).date() + timedelta(days=1))
-    taken = _merged(busy)
-    taken_starts = [lo for lo, _ in taken]
+    return _starts(windows, _merged(busy), length=_us(length), before=_us(before), after=_us(after), step=step,
+                   earliest=_us(earliest), latest=_us(latest))
+
+
+def _starts(windows: list[Interval], taken: list[tuple[int, int]], *, length: int, before: int, after: int,
+            step: timedelta, earliest: int, latest: int) -> list[datetime]:
+    """The steps of each window (from its start) where `length` fits and, widened by the buffers, meets nothing
+    `taken` (sorted, disjoint; like the other numbers in microseconds). A booking [lo, hi) rules out exactly the
+    starts s with lo - length - after < s < hi + before, so each window's free steps come out as whole runs,
+    never tested one step at a time."""
+    taken_ends = [hi for _, hi in taken]
+    every = _us(step)
+    offsets = [k * step for k in range(max((_us(hi - lo) // every for lo, hi in windows), default=0) + 1)]
     slots: list[datetime] = []
-    for lo, hi in windows:
-        start = lo
-        if start < earliest:
-            start += -((lo - earliest) // step) * step  # the first step at or after `earliest`
-        while start + length <= hi and start < latest:
-            blocked_lo, blocked_hi = start - buffer_before, start + length + buffer_after
-            i = bisect_left(taken_starts, blocked_hi) - 1  # the last booking starting before blocked_hi
-            clash = i >= 0 and taken[i][1] > blocked_lo and taken[i][0] < blocked_hi
-            if not clash:
-                slots.append(start)
-                start += step
-            else:
-                # jump past the booking, staying on this stretch's steps
-                past = taken[i][1] + buffer_before
-                start += max(step, -((start - past) // step) * step)
+    for window_lo, window_hi in windows:
+        lo, hi = _us(window_lo), _us(window_hi)
+        first = 0 if lo >= earliest else -((lo - earliest) // every)  # the first step at or after `earliest`
+        last = min((hi - length - lo) // every, -((lo - latest) // every) - 1)  # fits in the window; before latest
+        i = bisect_right(taken_ends, lo + first * every - before)  # the first booking that can still be in the way
+        while first <= last and i < len(taken):
+            booked_lo, booked_hi = taken[i]
+            until = min(last, (booked_lo - length - after - lo) // every)  # the last step clear of its start
+            if until >= first:
+                slots.extend(map(window_lo.__add__, offsets[first:until + 1]))
+            first = max(first, -((lo - booked_hi - before) // every))  # the first step clear of its end
+            i += 1
+        if first <= last:
+            slots.extend(map(window_lo.__add__, offsets[first:last + 1]))
     return slots
+
+
+# The three statements open_slots runs, built once: plain rows of only the columns the computation reads.
+_IDS = bindparam("ids", expanding=True)
+_HOURS = select(WeeklyHours.practitioner_id, WeeklyHours.weekday, WeeklyHours.starts, WeeklyHours.ends).where(
+    WeeklyHours.practitioner_id.in_(_IDS))
+_EXCEPTIONS = select(AvailabilityException.practitioner_id, AvailabilityException.day, AvailabilityException.kind,
+                     AvailabilityException.starts, AvailabilityException.ends).where(
+    AvailabilityException.practitioner_id.in_(_IDS), AvailabilityException.day >= bindparam("first_day"),
+    AvailabilityException.day <= bindparam("last_day"))
+# Bookings widened by their own service's buffers, as whole seconds since 1970 counted by the database
+# (appointments start on whole minutes), so no datetime is made for any of them. Unordered: each practitioner's
+# few are sorted in Python, which spares PostgreSQL a sort of them all after its index-only scan.
+_STARTS = cast(extract("epoch", Appointment.starts_at), BigInteger)
+_BUSY = (select(Appointment.practitioner_id, _STARTS - 60 * func.coalesce(Service.buffer_before_minutes, 0),
+                _STARTS + 60 * (Appointment.duration_minutes + func.coalesce(Service.buffer_after_minutes, 0)))
+         .outerjoin(Service, Service.id == Appointment.service_id)
+         .where(Appointment.workspace_id == bindparam("workspace_id"), Appointment.practitioner_id.in_(_IDS),
+                Appointment.cancelled_at.is_(None), Appointment.status != "declined",
+                Appointment.starts_at >= bindparam("since"), Appointment.starts_at < bindparam("until")))
 
 
 def open_slots(service: Service, practitioner_or_none, start: datetime, end: datetime,
@@ -158,27 +205,20 @@ def open_slots(service: Service, practitioner_or_none, start: datetime, end: dat
     if latest <= earliest:
         return {p: [] for p in ids}
     hours, exceptions, busy = defaultdict(list), defaultdict(list), defaultdict(list)
-    for h in db.session.scalars(select(WeeklyHours).where(WeeklyHours.practitioner_id.in_(ids))):
+    # Through the session's connection: rows come back as plain tuples, never as model objects.
+    connection = db.session.connection()
+    for h in connection.execute(_HOURS, {"ids": ids}):
         hours[h.practitioner_id].append(h)
-    for e in db.session.scalars(select(AvailabilityException).where(
-            AvailabilityException.practitioner_id.in_(ids),
-            AvailabilityException.day >= (earliest - timedelta(days=2)).date(),
-            AvailabilityException.day <= (latest + timedelta(days=2)).date())):
+    for e in connection.execute(_EXCEPTIONS, {"ids": ids, "first_day": (earliest - timedelta(days=2)).date(),
+                                              "last_day": (latest + timedelta(days=2)).date()}):
         exceptions[e.practitioner_id].append(e)
     reach = LONGEST_APPOINTMENT + LONGEST_BUFFER  # an earlier booking with its buffers may run into the range
-    minute = timedelta(minutes=1)
-    for practitioner_id, starts_at, minutes, before, after in db.session.execute(
-            select(Appointment.practitioner_id, Appointment.starts_at, Appointment.duration_minutes,
-                   Service.buffer_before_minutes, Service.buffer_after_minutes)
-            .outerjoin(Service, Service.id == Appointment.service_id)
-            .where(Appointment.workspace_id == service.workspace_id, Appointment.practitioner_id.in_(ids),
-                   Appointment.cancelled_at.is_(None), Appointment.status != "declined",
-                   Appointment.starts_at >= earliest - reach, Appointment.starts_at < latest + reach)):
-        busy[practitioner_id].append((starts_at - (before or 0) * minute,
-                                      starts_at + (minutes + (after or 0)) * minute))
+    rows = connection.execute(_BUSY, {"workspace_id": service.workspace_id, "ids": ids, "since": earliest - reach,
+                                      "until": latest + reach}).all()
+    for practitioner_id, lo, hi in rows:
+        busy[practitioner_id].append((lo * SECOND_US, hi * SECOND_US))
     common = dict(length=timedelta(minutes=service.duration_minutes),
-                  buffer_before=timedelta(minutes=service.buffer_before_minutes),
-                  buffer_after=timedelta(minutes=service.buffer_after_minutes),
+                  before=timedelta(minutes=service.buffer_before_minutes),
+                  after=timedelta(minutes=service.buffer_after_minutes),
                   step=timedelta(minutes=rules.slot_step_minutes), earliest=earliest, latest=latest)
-    return {p.id: free_slots(weekly_hours=hours[p.id], exceptions=exceptions[p.id], zone=p.time_zone,
-                             busy=busy[p.id], **common) for p in offering}
+    return {p.id: _free(hours[p.id], exceptions[p.id], p.time_zone, busy[p.id], **common) for p in offering}

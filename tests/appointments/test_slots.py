@@ -135,6 +135,84 @@ def test_a_month_of_slots_is_every_step_of_every_working_day():
     assert month == sorted(set(month))
 
 
+def test_a_booking_touching_a_slot_exactly_leaves_it_free():
+    found = slots(busy=[(at(MONDAY, "08:00"), at(MONDAY, "09:00")), (at(MONDAY, "10:00"), at(MONDAY, "10:30")),
+                        (at(MONDAY, "12:00"), at(MONDAY, "13:00"))], step=30)
+    assert local(found) == ["Mon 01 09:00", "Mon 01 10:30", "Mon 01 11:00"]
+
+
+def test_buffers_touching_a_booking_exactly_leave_the_slot_free():
+    busy = [(at(MONDAY, "09:00"), at(MONDAY, "09:15")), (at(MONDAY, "10:45"), at(MONDAY, "11:00"))]
+    found = slots(busy=busy, length=60, before=15, after=15, step=30)
+    assert local(found) == ["Mon 01 09:30"]  # 09:15–10:45 with its buffers; one minute more meets a booking
+    assert local(slots(busy=busy, length=60, before=16, after=15, step=30)) == []
+
+
+def test_a_booking_spanning_days_takes_every_day_it_covers():
+    hours = [Hours(d, time(9), time(12)) for d in range(5)]
+    found = slots(hours=hours, busy=[(at(MONDAY, "11:00"), at(MONDAY + timedelta(days=2), "10:00"))],
+                  first=MONDAY, last=MONDAY + timedelta(days=3))
+    assert local(found) == ["Mon 01 09:00", "Mon 01 09:30", "Mon 01 10:00",
+                            "Wed 03 10:00", "Wed 03 10:30", "Wed 03 11:00",
+                            "Thu 04 09:00", "Thu 04 09:30", "Thu 04 10:00", "Thu 04 10:30", "Thu 04 11:00"]
+
+
+def test_overlapping_and_unsorted_bookings_are_taken_together():
+    busy = [(at(MONDAY, "10:30"), at(MONDAY, "11:00")), (at(MONDAY, "09:30"), at(MONDAY, "10:15")),
+            (at(MONDAY, "10:00"), at(MONDAY, "10:45")), (at(MONDAY, "10:00"), at(MONDAY, "10:00"))]
+    assert local(slots(busy=busy, step=15)) == ["Mon 01 11:00"]
+
+
+def reference_slots(*, windows, busy, length, before, after, step, earliest, latest) -> list[datetime]:
+    """Every step of every window tried against every booking: slow and plain, to compare with. A booking of no
+    length holds no time."""
+    busy = [(b_lo, b_hi) for b_lo, b_hi in busy if b_lo < b_hi]
+    found = []
+    for lo, hi in windows:
+        start = lo
+        while start + length <= hi:
+            if earliest <= start < latest and not any(b_lo < start + length + after and b_hi > start - before
+                                                       for b_lo, b_hi in busy):
+                found.append(start)
+            start += step
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_it_finds_the_same_slots_as_trying_every_step_against_every_booking(seed):
+    import random
+
+    from app.appointments.slots import availability
+
+    rng = random.Random(seed)
+    zone = rng.choice([LONDON, NEW_YORK, ZoneInfo("Asia/Kolkata")])
+    first, last = date(2026, 3, 2) + timedelta(days=rng.randrange(0, 250)), None
+    last = first + timedelta(days=rng.randrange(0, 21))
+    hours = [Hours(d, time(rng.randrange(0, 12), rng.choice((0, 10, 30))), time(rng.randrange(12, 24),
+                                                                                  rng.choice((0, 20, 45))))
+             for d in range(7) for _ in range(rng.randrange(0, 3))]
+    exceptions = [Exception_(first + timedelta(days=rng.randrange(0, 21)), rng.choice(("off", "extra")),
+                             time(rng.randrange(0, 12)), time(rng.randrange(12, 24))) for _ in range(rng.randrange(4))]
+    earliest = at(first, f"{rng.randrange(0, 24):02}:{rng.randrange(0, 60):02}", zone)
+    latest = at(last, f"{rng.randrange(0, 24):02}:{rng.randrange(0, 60):02}", zone) + timedelta(days=1)
+    busy = []
+    for _ in range(rng.randrange(0, 400)):  # many, overlapping, some long, some of no length
+        starts = earliest - timedelta(hours=12) + timedelta(minutes=5 * rng.randrange(0, 12 * 24 * (last - first).days
+                                                                                        + 12 * 48))
+        busy.append((starts, starts + timedelta(minutes=rng.choice((0, 5, 15, 30, 50, 60, 90, 600, 2000)))))
+    rule = dict(length=timedelta(minutes=rng.choice((10, 30, 45, 50, 60, 90))),
+                before=timedelta(minutes=rng.choice((0, 0, 5, 10, 15))),
+                after=timedelta(minutes=rng.choice((0, 0, 5, 10, 15))),
+                step=timedelta(minutes=rng.choice((5, 10, 15, 20, 30, 60))), earliest=earliest, latest=latest)
+    windows = availability(weekly_hours=hours, exceptions=exceptions, zone=zone,
+                           first_day=earliest.astimezone(zone).date() - timedelta(days=1),
+                           last_day=latest.astimezone(zone).date() + timedelta(days=1))
+    found = free_slots(weekly_hours=hours, exceptions=exceptions, zone=zone, busy=busy, length=rule["length"],
+                       buffer_before=rule["before"], buffer_after=rule["after"], step=rule["step"],
+                       earliest=earliest, latest=latest)
+    assert found == reference_slots(windows=windows, busy=busy, **rule)
+
+
 # --- the loader -----------------------------------------------------------------------------------
 
 NOW = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)  # a Monday, 06:00 in London, 01:00 in New York
@@ -197,6 +275,34 @@ def test_open_slots_follow_the_rules_notice_and_horizon(practice, booking_setup)
     db.session.commit()
     found = open_slots(booking_setup, practice.carlos, NOW, NOW + timedelta(days=30), now=NOW)
     assert local(found[practice.carlos.id]) == ["Mon 01 09:30", "Mon 01 10:00"]
+
+
+def test_open_slots_read_many_bookings_as_free_slots_would_take_them(practice, booking_setup):
+    import random
+
+    rng = random.Random(11)
+    short = Service(workspace_id=practice.workspace.id, name="Check-in", duration_minutes=20, kind="telehealth",
+                    buffer_before_minutes=15, created_at=NOW)
+    db.session.add(short)
+    db.session.add_all(WeeklyHours(workspace_id=practice.workspace.id, practitioner_id=practice.carlos.id, weekday=d,
+                                   starts=time(8), ends=time(18)) for d in range(1, 5))
+    db.session.flush()
+    booked = []
+    for _ in range(40):  # overlapping, some over midnight, some with another service's buffers, some without any
+        starts_at = NOW + timedelta(minutes=5 * rng.randrange(-200, 12 * 24 * 7))
+        minutes, kind = rng.choice([(50, booking_setup)] * 3 + [(20, short)] * 3 + [(30, None), (900, None)])
+        db.session.add(Appointment(workspace_id=practice.workspace.id, client_id=practice.aisha.id,
+                                   practitioner_id=practice.carlos.id, starts_at=starts_at, duration_minutes=minutes,
+                                   kind="telehealth", created_at=NOW, service_id=kind and kind.id))
+        before, after = (kind.buffer_before_minutes, kind.buffer_after_minutes) if kind else (0, 0)
+        booked.append((starts_at - timedelta(minutes=before), starts_at + timedelta(minutes=minutes + after)))
+    db.session.commit()
+    found = open_slots(booking_setup, practice.carlos, NOW, NOW + timedelta(days=7), now=NOW)[practice.carlos.id]
+    hours = db.session.scalars(select(WeeklyHours).where(WeeklyHours.practitioner_id == practice.carlos.id)).all()
+    assert found == free_slots(weekly_hours=hours, exceptions=[], zone=LONDON, busy=booked,
+                               length=timedelta(minutes=50), buffer_after=timedelta(minutes=10),
+                               step=timedelta(minutes=30), earliest=NOW, latest=NOW + timedelta(days=7))
+    assert 0 < len(found) < 7 * 20
 
 
 def test_a_day_off_and_someone_not_offering_the_service(practice, booking_setup):

@@ -4,7 +4,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -39,6 +39,17 @@ def init_app(app: Flask) -> None:
     if app.config["PORCH_PROXY_HOPS"]:
         hops = app.config["PORCH_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """Nothing a person types holds a NUL character, and PostgreSQL refuses to store one in text: a query or a
+        plain form carrying one is a bad request before any view reads it (multipart bodies stream on untouched)."""
+        fields = [request.args]
+        if request.mimetype == "application/x-www-form-urlencoded":
+            fields.append(request.form)
+        if any("\x00" in key or any("\x00" in value for value in values)
+               for found in fields for key, values in found.lists()):
+            abort(400)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

@@ -18,7 +18,8 @@ STATUSES = {"requested": "Requested", "booked": "Booked", "declined": "Declined"
 class Appointment(db.Model):
     __tablename__ = "appointments"
     __table_args__ = (UniqueConstraint("workspace_id", "request_key"),
-                      Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"))
+                      Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),
+                      Index("ix_appointments_client_id_starts_at", "client_id", "starts_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -12,7 +12,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app, render_template, url_for
-from sqlalchemy import ForeignKey, String, update
+from sqlalchemy import ForeignKey, Index, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -109,6 +109,7 @@ def link_to(endpoint: str, **values) -> str:
 
 class OutboxEmail(db.Model):
     __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_workspace_id_id", "workspace_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -38,18 +38,21 @@ def _retrying(row) -> OwedEmail | None:
 
 
 def activity_of(client: Client) -> list[Activity]:
-    """The newest first, at most SHOWN of them."""
+    """The newest first, at most SHOWN of them (each kind read newest first, SHOWN at most)."""
     entries = []
-    for invite in db.session.scalars(select(PortalInvite).where(PortalInvite.client_id == client.id)):
+    for invite in db.session.scalars(select(PortalInvite).where(PortalInvite.client_id == client.id)
+                                     .order_by(PortalInvite.id.desc()).limit(SHOWN)):
         entries.append(Activity(invite.sent_at or invite.created_at, "Portal invite", _outcome(invite),
                                 _retrying(invite)))
     forms = db.session.execute(select(FormRequest, FormNotice).outerjoin(
-        FormNotice, FormNotice.form_request_id == FormRequest.id).where(FormRequest.client_id == client.id)).all()
+        FormNotice, FormNotice.form_request_id == FormRequest.id).where(FormRequest.client_id == client.id)
+        .order_by(FormRequest.sent_at.desc(), FormRequest.id.desc()).limit(SHOWN)).all()
     for form, notice in forms:
         what = f"{SENT_AS.get(form.sent_as or 'staff', 'Form')}: {form.title}"
         entries.append(Activity(form.sent_at, what, _outcome(notice), _retrying(notice)))
     reminders = db.session.scalars(select(AppointmentReminder).join(Appointment).where(
-        Appointment.client_id == client.id, AppointmentReminder.sent_at.is_not(None)))
+        Appointment.client_id == client.id, AppointmentReminder.sent_at.is_not(None))
+        .order_by(AppointmentReminder.sent_at.desc()).limit(SHOWN))
     for reminder in reminders:
         entries.append(Activity(reminder.sent_at, "Appointment reminder", "e-mailed"))
     return sorted(entries, key=lambda e: e.at, reverse=True)[:SHOWN]

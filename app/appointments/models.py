@@ -19,6 +19,7 @@ class Appointment(db.Model):
     __tablename__ = "appointments"
     __table_args__ = (UniqueConstraint("workspace_id", "request_key"),
                       Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),
+                      Index("ix_appointments_client_id_starts_at", "client_id", "starts_at", "id"),
                       # covers the free-slot query (app/appointments/slots.py): no table reads for busy time
                       Index("ix_appointments_busy", "workspace_id", "practitioner_id", "starts_at", "duration_minutes",
                             "service_id", "status", "cancelled_at"))

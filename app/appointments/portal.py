@@ -2,14 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from app import clock
 from app.appointments.models import Appointment
-from app.appointments.service import appointments_of, calendar_file, join_link_open
+from app.appointments.service import calendar_file, join_link_open, past_page, upcoming_page
 from app.auth.access import client_required
 from app.pages import render
+from app.paging import cursor_arg
 from app.tenancy import own_or_404
 
 bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments")
@@ -22,9 +23,12 @@ def own_appointment_or_404(appointment_id: int) -> Appointment:
 @bp.get("")
 @client_required
 def index():
-    upcoming, past = appointments_of(current_user.client_id)
-    return render("appointments/portal_index.html", client=current_user.client, upcoming=upcoming, past=past,
-                  join_link_open=join_link_open, now=clock.now())
+    upcoming = upcoming_page(current_user.client_id, cursor_arg(request.args.get("upcoming")))
+    past = past_page(current_user.client_id, cursor_arg(request.args.get("past")))
+    section = "past" if "past" in request.args else "upcoming"
+    return render("appointments/portal_index.html", "appointments/_portal_section.html", section=section,
+                  client=current_user.client, upcoming=upcoming, past=past, join_link_open=join_link_open,
+                  now=clock.now())
 
 
 @bp.get("/<int:appointment_id>.ics")

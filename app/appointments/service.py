@@ -1,11 +1,12 @@
 """Appointments: booking, changing and cancelling them, their reminder e-mail, and the .ics a client downloads."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.appointments.models import LONGEST_APPOINTMENT, Appointment, AppointmentReminder
@@ -13,6 +14,7 @@ from app.audit.trail import record
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import db
+from app.paging import KeysetPage, keyset_page_of
 from app.queue import enqueue_at
 from app.tenancy import repeat_of
 
@@ -143,14 +145,28 @@ def reminder_still_wanted(reminder: AppointmentReminder) -> bool:
 
 # --- what the client sees -----------------------------------------------------------------------
 
-def appointments_of(client_id: int) -> tuple[list[Appointment], list[Appointment]]:
-    """Upcoming (soonest first, cancelled ones included so the client sees they are off) and past (latest first)."""
+APPOINTMENTS_PAGE = 20
+
+
+def upcoming_page(client_id: int, cursor: str | None = None, size: int = APPOINTMENTS_PAGE) -> KeysetPage:
+    """The client's appointments not yet over, soonest first (cancelled ones included so the client sees they
+    are off), `size` at a time; two queries and their practitioners in a third, however many there are."""
     now = clock.now()
-    every = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client_id)
-                                    .order_by(Appointment.starts_at)))
-    upcoming = [a for a in every if a.ends_at > now]
-    past = [a for a in reversed(every) if a.ends_at <= now]
-    return upcoming, past
+    query = (select(Appointment).where(Appointment.client_id == client_id,
+                                       Appointment.starts_at > now - LONGEST_APPOINTMENT)
+             .options(selectinload(Appointment.practitioner)))
+    page = keyset_page_of(query, [Appointment.starts_at, Appointment.id], cursor, size, scope="appointments-upcoming")
+    return replace(page, items=[a for a in page.items if a.ends_at > now])
+
+
+def past_page(client_id: int, cursor: str | None = None, size: int = APPOINTMENTS_PAGE) -> KeysetPage:
+    """The client's appointments that are over, latest first, `size` at a time."""
+    now = clock.now()
+    query = (select(Appointment).where(Appointment.client_id == client_id, Appointment.starts_at <= now)
+             .options(selectinload(Appointment.practitioner)))
+    page = keyset_page_of(query, [Appointment.starts_at, Appointment.id], cursor, size, scope="appointments-past",
+                          descending=True)
+    return replace(page, items=[a for a in page.items if a.ends_at <= now])
 
 
 def join_link_open(appointment: Appointment) -> bool:

@@ -12,12 +12,13 @@ from app.appointments.policy import may_book, may_change
 from app.appointments.service import (
     Details,
     NoSuchLocalTime,
-    appointments_of,
     book_appointment,
     cancel_appointment,
     change_appointment,
     local_start,
     overlapping,
+    past_page,
+    upcoming_page,
 )
 from app.auth.access import staff_required
 from app.clients.access import client_or_404
@@ -30,13 +31,15 @@ from app.pages import render, see_other
 from app.tenancy import of_client_or_404
 
 bp = Blueprint("appointments", __name__, url_prefix="/clients/<int:client_id>/appointments")
+PANEL_UPCOMING, PANEL_PAST = 10, 5
 
 
 @bp.app_template_global()
 def client_appointments_panel(client: Client) -> dict:
     """What the client record's Appointments section shows (used by clients/show.html)."""
-    upcoming, past = appointments_of(client.id)
-    return {"upcoming": upcoming, "past": past[:5], "button_form": ButtonForm(),
+    upcoming, past = upcoming_page(client.id, size=PANEL_UPCOMING), past_page(client.id, size=PANEL_PAST)
+    return {"upcoming": upcoming.items, "past": past.items, "more": upcoming.has_next or past.has_next,
+            "button_form": ButtonForm(),
             "may_book": may_book(current_user, client)}
 
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clients.models import Client
@@ -21,7 +21,8 @@ class Document(db.Model):
     """A file the practice shared with a client, or one the client uploaded. Its bytes sit encrypted in storage."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),
+                      Index("ix_documents_client_id_origin_created_at", "client_id", "origin", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -15,6 +15,7 @@ from app.documents.posted_files import chosen_file, read_form_with_files
 from app.documents.service import keep_client_upload, quota_left, sealed_form_files, shared_with, uploads_of
 from app.extensions import csrf
 from app.pages import render, see_other
+from app.paging import cursor_arg
 from app.tenancy import get_or_404
 
 bp = Blueprint("portal_documents", __name__, url_prefix="/portal/documents")
@@ -24,8 +25,10 @@ bp = Blueprint("portal_documents", __name__, url_prefix="/portal/documents")
 @client_required
 def index():
     client = current_user.client
-    return render("documents/portal_index.html", client=client, shared=shared_with(client),
-                  uploads=uploads_of(client))
+    section = "uploads" if "uploads" in request.args else "shared"
+    return render("documents/portal_index.html", "documents/_portal_section.html", section=section, client=client,
+                  shared=shared_with(client, cursor_arg(request.args.get("shared"))),
+                  uploads=uploads_of(client, cursor_arg(request.args.get("uploads"))))
 
 
 @bp.route("/upload", methods=["GET", "POST"])

@@ -33,6 +33,7 @@ from app.documents.file_types import (
 from app.documents.models import Document, DocumentNotice, DocumentUpload
 from app.documents.sealing import RECORD_SIZE, RecordWriter, SealedFile, SealingStream, Tampered, rewrapped_header
 from app.documents.storage import storage
+from app.paging import KeysetPage, keyset_page_of
 from app.queue import enqueue
 from app.rotation import ROTATION_BATCH, Rotated
 from app.tenancy import repeat_of
@@ -45,23 +46,28 @@ NOTE_MAX = 20_000
 
 # --- finding -------------------------------------------------------------------------------------
 
-def shared_with(client: Client) -> list[Document]:
-    """What the practice shares with the client now (unshared documents are gone from the client's view)."""
-    return list(db.session.scalars(select(Document).where(
-        Document.client_id == client.id, Document.origin == "practice", Document.unshared_at.is_(None),
-    ).order_by(Document.created_at.desc(), Document.id.desc())))
+DOCUMENTS_PAGE = 50
 
 
-def shared_by_practice(client: Client) -> list[Document]:
-    return list(db.session.scalars(select(Document).where(
-        Document.client_id == client.id, Document.origin == "practice",
-    ).order_by(Document.created_at.desc(), Document.id.desc())))
+def _page_of(query, cursor: str | None, size: int, scope: str) -> KeysetPage:
+    return keyset_page_of(query, [Document.created_at, Document.id], cursor, size, scope=scope, descending=True)
 
 
-def uploads_of(client: Client) -> list[Document]:
-    return list(db.session.scalars(select(Document).where(
-        Document.client_id == client.id, Document.origin == "client",
-    ).order_by(Document.created_at.desc(), Document.id.desc())))
+def shared_with(client: Client, cursor: str | None = None, size: int = DOCUMENTS_PAGE) -> KeysetPage:
+    """What the practice shares with the client now (unshared documents are gone from the client's view),
+    newest first, a page at a time."""
+    return _page_of(select(Document).where(Document.client_id == client.id, Document.origin == "practice",
+                                           Document.unshared_at.is_(None)), cursor, size, "documents-shared")
+
+
+def shared_by_practice(client: Client, cursor: str | None = None, size: int = DOCUMENTS_PAGE) -> KeysetPage:
+    return _page_of(select(Document).where(Document.client_id == client.id, Document.origin == "practice"),
+                    cursor, size, "documents-shared-ever")
+
+
+def uploads_of(client: Client, cursor: str | None = None, size: int = DOCUMENTS_PAGE) -> KeysetPage:
+    return _page_of(select(Document).where(Document.client_id == client.id, Document.origin == "client"),
+                    cursor, size, "documents-uploads")
 
 
 def quota_used(client: Client) -> int:

@@ -28,9 +28,11 @@ from app.documents.service import (
 from app.extensions import csrf
 from app.form_base import ButtonForm
 from app.pages import render, see_other
+from app.paging import cursor_arg
 from app.tenancy import of_client_or_404
 
 bp = Blueprint("documents", __name__)
+ON_RECORD = 10
 
 
 @bp.app_template_filter()
@@ -41,7 +43,21 @@ def file_size(size: int) -> str:
 @bp.app_template_global()
 def client_documents(client: Client) -> dict:
     """What the Documents panel of a client record lists (the record itself checked who may see it)."""
-    return {"shared": shared_by_practice(client), "uploads": uploads_of(client), "button_form": ButtonForm()}
+    shared, uploads = shared_by_practice(client, size=ON_RECORD), uploads_of(client, size=ON_RECORD)
+    return {"shared": shared, "uploads": uploads, "more": shared.has_next or uploads.has_next}
+
+
+@bp.get("/clients/<int:client_id>/documents")
+@staff_required
+def all_documents(client_id: int):
+    """Everything shared with a client and everything they uploaded, newest first, a page at a time."""
+    client = client_or_404(client_id)
+    record("client.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    section = "uploads" if "uploads" in request.args else "shared"
+    return render("documents/all.html", "documents/_staff_section.html", client=client, section=section,
+                  listing=True, shared=shared_by_practice(client, cursor_arg(request.args.get("shared"))),
+                  uploads=uploads_of(client, cursor_arg(request.args.get("uploads"))))
 
 
 @bp.route("/clients/<int:client_id>/documents/new", methods=["GET", "POST"])

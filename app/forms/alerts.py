@@ -94,12 +94,26 @@ class AlertShown:
 
 
 def as_shown(alert: FormAlert) -> AlertShown:
-    form = alert.form_request
-    questions = {q["key"]: q for q in (json.loads(form.questions_json) if form.questions_json else [])}
-    question = questions.get(alert.question_key, {"key": alert.question_key, "kind": "short_text", "prompt": ""})
-    stored = db.session.scalar(select(FormAnswer.value).where(FormAnswer.form_request_id == alert.form_request_id,
-                                                              FormAnswer.question_key == alert.question_key))
-    return AlertShown(alert, question["prompt"], kinds.as_text(question, kinds.decode(stored) if stored else None))
+    return all_shown([alert])[0]
+
+
+def all_shown(alerts: list[FormAlert]) -> list[AlertShown]:
+    """`alerts` as shown, their answers read in one query (their forms loaded with them, see _with_forms)."""
+    if not alerts:
+        return []
+    stored = {(form_id, key): value for form_id, key, value in db.session.execute(
+        select(FormAnswer.form_request_id, FormAnswer.question_key, FormAnswer.value)
+        .where(FormAnswer.form_request_id.in_({a.form_request_id for a in alerts}),
+               FormAnswer.question_key.in_({a.question_key for a in alerts})))}
+    shown = []
+    for alert in alerts:
+        form = alert.form_request
+        questions = {q["key"]: q for q in (json.loads(form.questions_json) if form.questions_json else [])}
+        question = questions.get(alert.question_key, {"key": alert.question_key, "kind": "short_text", "prompt": ""})
+        value = stored.get((alert.form_request_id, alert.question_key))
+        shown.append(AlertShown(alert, question["prompt"], kinds.as_text(question, kinds.decode(value)
+                                                                         if value else None)))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -132,14 +146,15 @@ def clients_needing_attention(client_ids: list[int]) -> set[int]:
 def open_alerts_of(client: Client) -> AlertsPage:
     """The client's open alerts, the longest waiting first; the next ones show as these are acknowledged."""
     listed = _page(select(FormAlert).where(FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_(None))
-                   .order_by(FormAlert.raised_at, FormAlert.id), 1)
-    return AlertsPage([as_shown(alert) for alert in listed.items], listed.number, listed.has_next)
+                   .options(selectinload(FormAlert.form_request)).order_by(FormAlert.raised_at, FormAlert.id), 1)
+    return AlertsPage(all_shown(listed.items), listed.number, listed.has_next)
 
 
 def acknowledged_alerts_of(client: Client, page: int = 1) -> AlertsPage:
     listed = _page(select(FormAlert).where(FormAlert.client_id == client.id, FormAlert.acknowledged_at.is_not(None))
+                   .options(selectinload(FormAlert.form_request))
                    .order_by(FormAlert.acknowledged_at.desc(), FormAlert.id.desc()), page)
-    return AlertsPage([as_shown(alert) for alert in listed.items], listed.number, listed.has_next)
+    return AlertsPage(all_shown(listed.items), listed.number, listed.has_next)
 
 
 # --- what the client sees -----------------------------------------------------------------------

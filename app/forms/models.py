@@ -1,7 +1,7 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -82,7 +82,8 @@ class FormRequest(db.Model):
     """A form sent to a client to fill in, with a copy of its questions as they were when it was sent."""
 
     __tablename__ = "form_requests"
-    __table_args__ = (UniqueConstraint("workspace_id", "request_key"), UniqueConstraint("schedule_id", "sent_at"))
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"), UniqueConstraint("schedule_id", "sent_at"),
+                      Index("ix_form_requests_client_id_sent_at", "client_id", "sent_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

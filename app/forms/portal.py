@@ -13,13 +13,15 @@ from app.forms.service import (
     AlreadySubmitted,
     FormNotSent,
     answers_of,
-    client_form_lists,
     instructions_of,
     questions_of,
     save_draft,
+    sent_forms_page,
     submit_form,
+    waiting_forms_page,
 )
 from app.pages import render, see_other, wants_fragment
+from app.paging import cursor_arg
 from app.tenancy import own_or_404
 
 bp = Blueprint("portal_forms", __name__, url_prefix="/portal/forms")
@@ -40,8 +42,11 @@ def own_form_or_404(form_id: int) -> FormRequest:
 @bp.get("")
 @client_required
 def index():
-    waiting, sent = client_form_lists(current_user.client_id)
-    return render("forms/portal_index.html", client=current_user.client, waiting=waiting, sent=sent)
+    waiting = waiting_forms_page(current_user.client_id, cursor_arg(request.args.get("waiting")))
+    sent = sent_forms_page(current_user.client_id, cursor_arg(request.args.get("sent")))
+    section = "sent" if "sent" in request.args else "waiting"
+    return render("forms/portal_index.html", "forms/_portal_section.html", section=section,
+                  client=current_user.client, waiting=waiting, sent=sent)
 
 
 @bp.get("/<int:form_id>")

@@ -17,6 +17,7 @@ from app.forms import answers as kinds
 from app.forms.alerts import is_risk_answer, raise_alerts
 from app.forms.models import FormAnswer, FormNotice, FormRequest, FormSchedule, FormTemplate, IntakeSetting
 from app.forms.questionnaires import QUESTIONNAIRES, Score, score
+from app.paging import KeysetPage, keyset_page_of
 from app.queue import enqueue
 from app.tenancy import repeat_of
 
@@ -325,36 +326,74 @@ class Trend:
 
 @dataclass(frozen=True)
 class ClientForms:
-    forms: list[FormRequest]
+    page: KeysetPage  # the forms sent, newest first
     scores: dict[int, Score]
     trends: list[Trend]
     schedules: list[FormSchedule]
+    flagged: list[FormRequest]
 
     @property
-    def flagged(self) -> list[FormRequest]:
-        return [f for f in self.forms if f.id in self.scores and self.scores[f.id].self_harm_flag]
+    def forms(self) -> list[FormRequest]:
+        return self.page.items
 
 
-def forms_of_client(client: Client) -> ClientForms:
-    """What the client record shows: every form sent, the scores, a trend per questionnaire, running check-ins."""
-    forms = list(db.session.scalars(select(FormRequest).where(FormRequest.client_id == client.id)
-                                    .order_by(FormRequest.sent_at.desc(), FormRequest.id.desc())))
-    scores = {f.id: s for f in forms if (s := score_of(f)) is not None}
+FORMS_ON_RECORD = 10
+FORMS_PAGE = 50
+TREND_POINTS = 26  # half a year of weekly check-ins
+
+
+def answers_by_form(forms: list[FormRequest]) -> dict[int, dict]:
+    """The answers of each of `forms`, in one query."""
+    found: dict[int, dict] = {form.id: {} for form in forms}
+    if found:
+        for row in db.session.scalars(select(FormAnswer).where(FormAnswer.form_request_id.in_(found))):
+            found[row.form_request_id][row.question_key] = kinds.decode(row.value)
+    return found
+
+
+def scores_of(forms: list[FormRequest]) -> dict[int, Score]:
+    """The scores of those of `forms` that are submitted questionnaires, their answers read in one query."""
+    scored = [form for form in forms if form.submitted_at is not None and questionnaire_of(form) is not None]
+    answers = answers_by_form(scored)
+    return {form.id: found for form in scored if (found := score_of(form, answers[form.id])) is not None}
+
+
+def client_forms_page(client: Client, cursor: str | None = None, size: int = FORMS_PAGE) -> KeysetPage:
+    """The forms sent to a client, the most recent first, `size` at a time."""
+    query = select(FormRequest).where(FormRequest.client_id == client.id)
+    return keyset_page_of(query, [FormRequest.sent_at, FormRequest.id], cursor, size, scope="client-forms",
+                          descending=True)
+
+
+def forms_of_client(client: Client, cursor: str | None = None, size: int = FORMS_ON_RECORD) -> ClientForms:
+    """What the client record shows: the latest forms sent with their scores, a trend per questionnaire over the
+    latest TREND_POINTS scored ones, running check-ins. The same few queries however many forms there are."""
+    page = client_forms_page(client, cursor, size)
+    recent = list(db.session.scalars(
+        select(FormRequest).where(FormRequest.client_id == client.id, FormRequest.submitted_at.is_not(None),
+                                  FormRequest.template_key.in_([BUILTIN + key for key in QUESTIONNAIRES]))
+        .order_by(FormRequest.submitted_at.desc(), FormRequest.id.desc()).limit(TREND_POINTS)))
+    scores = scores_of([*page.items, *(f for f in recent if f not in page.items)])
     trends = []
     for questionnaire in QUESTIONNAIRES.values():
-        points = sorted((f.submitted_at, scores[f.id].total) for f in forms
+        points = sorted((f.submitted_at, scores[f.id].total) for f in recent
                         if f.id in scores and questionnaire_of(f) is questionnaire)
         if points:
             trends.append(Trend(questionnaire.title, questionnaire.max_total, points))
     schedules = list(db.session.scalars(select(FormSchedule).where(
         FormSchedule.client_id == client.id, FormSchedule.stopped_at.is_(None)).order_by(FormSchedule.created_at)))
-    return ClientForms(forms, scores, trends, schedules)
+    flagged = [f for f in recent if f.id in scores and scores[f.id].self_harm_flag]
+    return ClientForms(page, scores, trends, schedules, flagged)
 
 
-def client_form_lists(client_id: int) -> tuple[list[FormRequest], list[FormRequest]]:
-    """The client's waiting forms (oldest first) and the ones they sent (newest first)."""
-    forms = list(db.session.scalars(select(FormRequest).where(FormRequest.client_id == client_id)
-                                    .order_by(FormRequest.sent_at, FormRequest.id)))
-    waiting = [f for f in forms if f.submitted_at is None]
-    sent = sorted((f for f in forms if f.submitted_at is not None), key=lambda f: f.submitted_at, reverse=True)
-    return waiting, sent
+def waiting_forms_page(client_id: int, cursor: str | None = None, size: int = FORMS_PAGE) -> KeysetPage:
+    """The client's forms still to fill in, oldest first."""
+    query = select(FormRequest).where(FormRequest.client_id == client_id, FormRequest.submitted_at.is_(None))
+    return keyset_page_of(query, [FormRequest.sent_at, FormRequest.id], cursor, size, scope="forms-waiting")
+
+
+def sent_forms_page(client_id: int, cursor: str | None = None, size: int = FORMS_PAGE) -> KeysetPage:
+    """The forms the client sent, the most recently sent first."""
+    query = select(FormRequest).where(FormRequest.client_id == client_id, FormRequest.submitted_at.is_not(None))
+    return keyset_page_of(query, [FormRequest.submitted_at, FormRequest.id], cursor, size, scope="forms-sent",
+                          descending=True)

@@ -29,15 +29,18 @@ from app.forms.questionnaires import QUESTIONNAIRES
 from app.forms.service import (
     REPEATS,
     answers_of,
+    client_forms_page,
     forms_of_client,
     instructions_of,
     questions_of,
     score_of,
+    scores_of,
     send_form,
     stop_check_ins,
     template_choices,
 )
 from app.pages import render, see_other
+from app.paging import cursor_arg
 from app.tenancy import get_or_404, of_client_or_404, scoped
 
 bp = Blueprint("forms", __name__)
@@ -108,6 +111,18 @@ def client_alerts(client_id: int):
     record("form_alerts.viewed", workspace_id=client.workspace_id, client_id=client.id)
     db.session.commit()
     return render("forms/alerts.html", client=client, listed=listed)
+
+
+@bp.get("/clients/<int:client_id>/forms")
+@staff_required
+def client_forms(client_id: int):
+    """Every form sent to a client, newest first, a page at a time (the record shows the latest)."""
+    client = client_or_404(client_id)
+    page = client_forms_page(client, cursor_arg(request.args.get("after")))
+    record("client.viewed", workspace_id=client.workspace_id, client_id=client.id)
+    db.session.commit()
+    return render("forms/client_forms.html", "forms/_client_form_rows.html", client=client, page=page,
+                  forms=page.items, scores=scores_of(page.items))
 
 
 @bp.post("/clients/<int:client_id>/forms")

@@ -13,17 +13,24 @@ from app.form_base import ButtonForm
 from app.inbox.forms import ReplyForm
 from app.inbox.models import Conversation, Message
 from app.inbox.policy import may_close, may_reply
-from app.inbox.queries import recent_messages
+from app.inbox.queries import message_page
 
 
-def conversation_url(viewer: User, conversation: Conversation, view: str = "show") -> str:
+def conversation_url(viewer: User, conversation: Conversation, view: str = "show", **args) -> str:
     """The viewer's own address for a conversation's view: in the staff inbox, or in the client's portal."""
-    return url_for(f"{'inbox' if viewer.is_staff else 'portal_messages'}.{view}", conversation_id=conversation.id)
+    return url_for(f"{'inbox' if viewer.is_staff else 'portal_messages'}.{view}", conversation_id=conversation.id,
+                   **args)
 
 
-def thread_page(conversation: Conversation, viewer: User, form: ReplyForm, wrote: bool = False) -> dict:
-    """What a conversation's page and its fragments need; `wrote`: the staff member took part in it."""
-    return {"conversation": conversation, "messages": recent_messages(conversation), "form": form,
+def thread_page(conversation: Conversation, viewer: User, form: ReplyForm, wrote: bool = False,
+                before: str | None = None) -> dict:
+    """What a conversation's page and its fragments need; `wrote`: the staff member took part in it.
+
+    The messages are the newest page (or the page older than `before`) in reading order; `older_cursor`
+    leads to the page before them, `newer_cursor` back towards the newest."""
+    page = message_page(conversation, before)
+    return {"conversation": conversation, "messages": page.items[::-1], "form": form,
+            "older_cursor": page.next_cursor, "newer_cursor": page.previous_cursor,
             "viewer": viewer, "may_reply": may_reply(viewer, conversation, wrote),
             "may_close": may_close(viewer, conversation, wrote), "button_form": ButtonForm(),
             "not_reading": not_reading_yet(conversation.clients) if viewer.is_staff else [],

@@ -13,6 +13,7 @@ class Conversation(db.Model):
     """A chat thread: one client and the practice, or a group of clients made by staff."""
 
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_workspace_id_last_message_at", "workspace_id", "last_message_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -1,6 +1,6 @@
 """The client's side of messaging: their conversations, reading, replying, and starting one where allowed."""
 
-from flask import Blueprint, abort, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +15,8 @@ from app.inbox.models import Conversation
 from app.inbox.policy import may_reply, may_see_conversation, may_start_conversation, staff_a_client_may_write_to
 from app.inbox.queries import conversations_of
 from app.inbox.service import mark_read, post_message, start_conversation
-from app.pages import fragment_or_see_other, render, see_other
+from app.pages import fragment_or_see_other, render, see_other, wants_fragment
+from app.paging import cursor_arg
 from app.tenancy import get_or_404
 
 bp = Blueprint("portal_messages", __name__, url_prefix="/portal/messages")
@@ -31,8 +32,9 @@ def conversation_or_404(conversation_id: int) -> Conversation:
 @bp.get("")
 @client_required
 def index():
-    return render("inbox/portal_index.html", "inbox/_conversation_list.html",
-                  rows=conversations_of(current_user.client), may_start=may_start_conversation(current_user),
+    page = conversations_of(current_user.client, cursor_arg(request.args.get("after")))
+    return render("inbox/portal_index.html", "inbox/_conversation_list.html", rows=page.items, page=page,
+                  may_start=may_start_conversation(current_user),
                   viewer=current_user, live_topics=["messages"])
 
 
@@ -60,7 +62,9 @@ def new():
 @client_required
 def show(conversation_id: int):
     conversation = _read(conversation_id)
-    return render("inbox/portal_show.html", **thread_page(conversation, current_user, ReplyForm()))
+    before = cursor_arg(request.args.get("before"))
+    return render("inbox/portal_show.html", "inbox/_older.html" if before else None, older_in_place=wants_fragment(),
+                  **thread_page(conversation, current_user, ReplyForm(), before=before))
 
 
 @bp.get("/<int:conversation_id>/messages")

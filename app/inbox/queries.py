@@ -3,16 +3,20 @@
 Both the domain actions (service.py) and the live pushes (live.py) read through these, so they sit below both.
 """
 
-from sqlalchemy import and_, case, desc, exists, func, or_, select
+from dataclasses import replace
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
 from app.db import contains, db
 from app.inbox.models import Conversation, ConversationClient, Message, StaffReading
+from app.paging import KeysetPage, keyset_page_of
 
 GROUP_NAME_SEARCH_LIMIT = 2000
-RECENT_MESSAGES = 100
+MESSAGES_PAGE = 50
 
 
 def took_part(user: User, conversation: Conversation) -> bool:
@@ -41,8 +45,13 @@ def _unread_for_staff(staff: User):
                 or_(read_up_to.is_(None), Conversation.last_client_message_at > read_up_to))
 
 
-def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Conversation, bool]]:
-    """(conversation, unread) pairs, unread first, then the most recent."""
+INBOX_PAGE = 50
+
+
+def inbox(staff: User, status: str = "open", search: str = "", cursor: str | None = None,
+          size: int = INBOX_PAGE) -> KeysetPage:
+    """A page of the staff member's conversations, the most recent activity first; items are (conversation,
+    unread) pairs. Three queries whatever the number of conversations: the page, its unread flags, its members."""
     query = visible_conversations(staff)
     if status == "open":
         query = query.where(Conversation.closed_at.is_(None))
@@ -55,10 +64,17 @@ def inbox(staff: User, status: str = "open", search: str = "") -> list[tuple[Con
                      .where(full_name.ilike(like, escape="\\")))
         query = query.where(or_(Conversation.id.in_(by_client),
                                 Conversation.id.in_(_named(query, search.strip()[:100]))))
-    unread = case((_unread_for_staff(staff), 1), else_=0).label("unread")
-    rows = db.session.execute(query.add_columns(unread).order_by(
-        desc("unread"), Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()).limit(200)).all()
-    return [(conversation, bool(flag)) for conversation, flag in rows]
+    page = keyset_page_of(query, [Conversation.last_message_at, Conversation.id], cursor, size,
+                          scope=f"inbox:{status}", descending=True)
+    return replace(page, items=_with_unread_flags(staff, page.items))
+
+
+def _with_unread_flags(staff: User, conversations: list[Conversation]) -> list[tuple[Conversation, bool]]:
+    if not conversations:
+        return []
+    unread = set(db.session.scalars(select(Conversation.id).where(
+        Conversation.id.in_([c.id for c in conversations]), _unread_for_staff(staff))))
+    return [(conversation, conversation.id in unread) for conversation in conversations]
 
 
 def _named(conversations, search: str) -> list[int]:
@@ -106,21 +122,28 @@ def unread_count_for_staff(staff: User) -> int:
     return db.session.scalar(query)
 
 
-def conversations_of(client: Client) -> list[tuple[Conversation, bool]]:
-    """A client's conversations, (conversation, unread), unread first."""
-    member = (select(ConversationClient).where(ConversationClient.client_id == client.id).subquery())
-    newest_from_others = (select(func.max(Message.created_at)).join(User, User.id == Message.sender_id)
-                          .where(Message.conversation_id == Conversation.id,
-                                 or_(User.client_id.is_(None), User.client_id != client.id)).scalar_subquery())
-    unread = case((and_(newest_from_others.is_not(None), or_(member.c.last_read_at.is_(None),
-                                                             newest_from_others > member.c.last_read_at)), 1),
-                  else_=0).label("unread")
-    rows = db.session.execute(select(Conversation, unread).join(member, member.c.conversation_id == Conversation.id)
-                              .order_by(desc("unread"), Conversation.last_message_at.desc().nulls_last())).all()
-    return [(conversation, bool(flag)) for conversation, flag in rows]
+def conversations_of(client: Client, cursor: str | None = None, size: int = INBOX_PAGE) -> KeysetPage:
+    """A page of a client's conversations, the most recent activity first; items are (conversation, unread)."""
+    query = (select(Conversation).join(ConversationClient, and_(ConversationClient.conversation_id == Conversation.id,
+                                                                 ConversationClient.client_id == client.id))
+             .options(selectinload(Conversation.staff)))
+    page = keyset_page_of(query, [Conversation.last_message_at, Conversation.id], cursor, size,
+                          scope="portal-messages", descending=True)
+    ids = [conversation.id for conversation in page.items]
+    unread = set(db.session.scalars(
+        select(Message.conversation_id).distinct()
+        .join(User, User.id == Message.sender_id)
+        .join(ConversationClient, and_(ConversationClient.conversation_id == Message.conversation_id,
+                                       ConversationClient.client_id == client.id))
+        .where(Message.conversation_id.in_(ids), or_(User.client_id.is_(None), User.client_id != client.id),
+               or_(ConversationClient.last_read_at.is_(None), Message.created_at > ConversationClient.last_read_at))
+    )) if ids else set()
+    return replace(page, items=[(conversation, conversation.id in unread) for conversation in page.items])
 
 
-def recent_messages(conversation: Conversation) -> list[Message]:
-    newest = db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                .order_by(Message.created_at.desc(), Message.id.desc()).limit(RECENT_MESSAGES))
-    return list(reversed(list(newest)))
+def message_page(conversation: Conversation, before: str | None = None, size: int = MESSAGES_PAGE) -> KeysetPage:
+    """The newest `size` messages of a conversation, or the `size` before the cursor, newest first: two
+    queries at most, however long the conversation (the senders come joined in)."""
+    query = select(Message).where(Message.conversation_id == conversation.id)
+    return keyset_page_of(query, [Message.created_at, Message.id], before, size,
+                          scope=f"messages:{conversation.id}", descending=True)

@@ -21,7 +21,8 @@ from app.inbox.models import Conversation, unread_for_client
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
 from app.inbox.queries import conversations_with, inbox, took_part, unread_count_for_staff
 from app.inbox.service import close_by_hand, mark_read, post_message, start_conversation
-from app.pages import fragment_or_see_other, render, see_other
+from app.pages import fragment_or_see_other, render, see_other, wants_fragment
+from app.paging import cursor_arg
 from app.tenancy import get_or_404, scoped
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -49,7 +50,8 @@ def index():
     status = request.args.get("status", "open")
     status = status if status in STATUSES else "open"
     q = request.args.get("q", "")[:100]
-    return render("inbox/index.html", "inbox/_conversation_list.html", rows=inbox(current_user, status, q),
+    page = inbox(current_user, status, q, cursor_arg(request.args.get("after")))
+    return render("inbox/index.html", "inbox/_conversation_list.html", rows=page.items, page=page,
                   status=status, q=q, viewer=current_user, live_topics=["inbox"])
 
 
@@ -93,7 +95,9 @@ def new_group():
 @staff_required
 def show(conversation_id: int):
     conversation, wrote = _read(conversation_id)
-    return render("inbox/show.html", **thread_page(conversation, current_user, ReplyForm(), wrote))
+    before = cursor_arg(request.args.get("before"))
+    return render("inbox/show.html", "inbox/_older.html" if before else None, older_in_place=wants_fragment(),
+                  **thread_page(conversation, current_user, ReplyForm(), wrote, before=before))
 
 
 @bp.get("/<int:conversation_id>/messages")

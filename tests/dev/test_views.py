@@ -64,3 +64,50 @@ def test_it_answers_404_for_another_workspaces_mail(practice, outsider, carlos_r
 
 def test_it_keeps_the_outbox_from_practitioners(practice, carlos_reset, as_user):
     assert as_user(practice.priya).get(f"/dev/outbox/{carlos_reset.id}").status_code == 403
+
+
+def _many_emails(workspace, count: int) -> None:
+    from app import clock
+
+    db.session.add_all([OutboxEmail(workspace_id=workspace.id, to_address=f"c{n}@example.com", template="new_message",
+                                    subject=f"Mail {n:03d}", body_text="hello", status="sent",
+                                    created_at=clock.now()) for n in range(count)])
+    db.session.commit()
+
+
+def _email_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<a href="/dev/outbox/(\d+)">', html)]
+
+
+def _next(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)"[^>]*rel="next"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_it_pages_the_outbox_newest_first_without_javascript_and_rows_alone_for_htmx(practice, as_user):
+    _many_emails(practice.workspace, 120)
+    owner = as_user(practice.owner)
+    seen, url = [], "/dev/outbox"
+    while url:
+        html = owner.get(url).get_data(as_text=True)
+        seen.append(_email_ids(html))
+        url = _next(html)
+    assert [len(ids) for ids in seen] == [50, 50, 20]
+    everything = [i for ids in seen for i in ids]
+    assert everything == sorted(everything, reverse=True) and len(set(everything)) == 120
+    first = owner.get("/dev/outbox").get_data(as_text=True)
+    rest = owner.get(_next(first), htmx=True).get_data(as_text=True)
+    assert rest.lstrip().startswith('<tbody id="outbox-rows">') and _email_ids(rest) == seen[1]
+
+
+def test_the_outbox_runs_the_same_queries_for_5_or_120_emails(practice, as_user):
+    from tests.conftest import counting_queries
+
+    owner = as_user(practice.owner)
+    _many_emails(practice.workspace, 5)
+    with counting_queries() as few:
+        owner.get("/dev/outbox")
+    _many_emails(practice.workspace, 115)
+    with counting_queries() as many:
+        owner.get("/dev/outbox")
+    assert len(few) == len(many)

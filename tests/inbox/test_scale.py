@@ -1,9 +1,14 @@
 """The inbox at a practice's size: the badge and the list cost the same number of queries however many
 conversations there are, and the badge reads the last client message time kept on each conversation."""
 
+import re
 from datetime import timedelta
+from html import unescape
+
+from sqlalchemy import select
 
 from app import clock
+from app.auth.models import User
 from app.db import db
 from app.inbox.models import Conversation, ConversationClient, Message
 from app.inbox.queries import unread_count_for_staff
@@ -15,8 +20,11 @@ from tests.inbox.conftest import write
 def conversations_from_clients(practice, how_many: int) -> None:
     """`how_many` conversations, each with one unread message from a client on Carlos's roster."""
     client = make_client(practice.workspace, "Ben", "Okafor", "ben@example.com", care_team=[practice.carlos])
-    account = make_portal_account(client)
-    now = clock.now()
+    more_conversations_of(practice, client, make_portal_account(client), how_many)
+
+
+def more_conversations_of(practice, client, account, how_many: int) -> None:
+    now = clock.now() - timedelta(days=1)
     for n in range(how_many):
         sent = now - timedelta(minutes=n + 1)
         conversation = Conversation(workspace_id=practice.workspace.id, created_at=sent, last_message_at=sent,
@@ -84,3 +92,111 @@ def test_the_inbox_runs_the_same_number_of_queries_for_5_or_150_conversations(pr
     db.session.expunge_all()
     unread_conversations_of_one_client(practice, 145)
     assert inbox_queries(practice, as_user) == few
+
+
+def _conversation_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li id="conversation-(\d+)"', html)]
+
+
+def _next_link(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)"[^>]*rel="next"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_the_inbox_pages_by_latest_activity_keeping_the_filter_without_javascript(practice, as_user):
+    conversations_from_clients(practice, 120)
+    carlos = as_user(practice.carlos)
+    seen, url = [], "/inbox?status=all&q=okafor"
+    while url:
+        html = carlos.get(url).get_data(as_text=True)
+        ids = _conversation_ids(html)
+        assert len(ids) <= 50
+        seen += ids
+        url = _next_link(html)
+        assert url is None or ("status=all" in url and "q=okafor" in url)
+    newest_first = db.session.scalars(select(Conversation.id).order_by(Conversation.last_message_at.desc())).all()
+    assert seen == newest_first and len(seen) == 120
+
+
+def test_an_htmx_request_for_the_next_inbox_page_gets_the_list_alone(practice, as_user):
+    conversations_from_clients(practice, 60)
+    carlos = as_user(practice.carlos)
+    first = carlos.get("/inbox").get_data(as_text=True)
+    rest = carlos.get(_next_link(first), htmx=True).get_data(as_text=True)
+    assert rest.lstrip().startswith('<div id="conversation-page"') and "<h1>" not in rest
+    assert len(_conversation_ids(rest)) == 10 and not set(_conversation_ids(rest)) & set(_conversation_ids(first))
+    assert 'hx-target="#conversation-page"' in first
+
+
+def test_the_portal_messages_list_pages_with_the_same_queries_for_5_or_120_conversations(practice, as_user):
+    conversations_from_clients(practice, 5)
+    ben = db.session.scalar(select(User).where(User.email == "ben@example.com"))
+    client = as_user(ben)
+    with counting_queries() as few:
+        assert len(_conversation_ids(client.get("/portal/messages").get_data(as_text=True))) == 5
+    more_conversations_of(practice, ben.client, ben, 115)
+    with counting_queries() as many:
+        html = client.get("/portal/messages").get_data(as_text=True)
+    assert len(_conversation_ids(html)) == 50 and len(many) == len(few)
+    assert len(_conversation_ids(client.get(_next_link(html)).get_data(as_text=True))) == 50
+
+
+def long_conversation(practice, chat, aisha_account, how_many: int) -> list[int]:
+    """`how_many` more messages in `chat`, alternating between Aisha and Carlos, one a minute; all ids, oldest first."""
+    start = clock.now() - timedelta(days=2)
+    for n in range(how_many):
+        db.session.add(Message(workspace_id=practice.workspace.id, conversation_id=chat.id,
+                               sender_id=(aisha_account if n % 2 else practice.carlos).id, body=f"message {n}",
+                               created_at=start + timedelta(minutes=n)))
+    db.session.commit()
+    return db.session.scalars(select(Message.id).where(Message.conversation_id == chat.id)
+                              .order_by(Message.created_at, Message.id)).all()
+
+
+def _message_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li class="message[^"]*" id="message-(\d+)"', html)]
+
+
+def _older_link(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)"[^>]*>Older messages</a>', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_a_conversation_shows_its_newest_50_messages_and_older_ones_without_javascript(practice, chat, aisha_account,
+                                                                                        as_user):
+    ids = long_conversation(practice, chat, aisha_account, 119)
+    carlos = as_user(practice.carlos)
+    html = carlos.get(f"/inbox/{chat.id}").get_data(as_text=True)
+    assert _message_ids(html) == ids[-50:]
+    older = carlos.get(_older_link(html)).get_data(as_text=True)
+    assert "<h1>" in older and _message_ids(older) == ids[-100:-50] and "Newer messages" in older
+    oldest = carlos.get(_older_link(older)).get_data(as_text=True)
+    assert _message_ids(oldest) == ids[:20] and _older_link(oldest) is None
+
+
+def test_htmx_loads_older_messages_in_place_above_the_others(practice, chat, aisha_account, as_user):
+    ids = long_conversation(practice, chat, aisha_account, 69)
+    client = as_user(aisha_account)
+    html = client.get(f"/portal/messages/{chat.id}").get_data(as_text=True)
+    assert _message_ids(html) == ids[-50:]
+    assert f'hx-target="#older-{chat.id}" hx-swap="outerHTML"' in html
+    assert html.index(f'id="older-{chat.id}"') < html.index(f'id="messages-{chat.id}"')
+    older = client.get(_older_link(html), htmx=True).get_data(as_text=True)
+    assert older.lstrip().startswith(f'<div id="older-{chat.id}"') and "<h1>" not in older
+    assert _message_ids(older) == ids[:20] and _older_link(older) is None
+
+
+def conversation_queries(as_user, user, url) -> int:
+    viewer = as_user(user)
+    with counting_queries() as statements:
+        assert viewer.get(url).status_code == 200
+    return len(statements)
+
+
+def test_a_conversation_page_runs_the_same_queries_for_5_or_120_messages(practice, chat, aisha_account, as_user):
+    long_conversation(practice, chat, aisha_account, 4)
+    staff_few = conversation_queries(as_user, practice.carlos, f"/inbox/{chat.id}")
+    client_few = conversation_queries(as_user, aisha_account, f"/portal/messages/{chat.id}")
+    long_conversation(practice, chat, aisha_account, 115)
+    assert conversation_queries(as_user, practice.carlos, f"/inbox/{chat.id}") == staff_few
+    assert conversation_queries(as_user, aisha_account, f"/portal/messages/{chat.id}") == client_few

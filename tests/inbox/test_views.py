@@ -72,7 +72,7 @@ def test_it_finds_a_group_by_a_word_of_its_encrypted_name(practice, chat, as_use
 
 def test_it_answers_an_htmx_search_with_the_list_alone(practice, chat, as_user):
     page = as_user(practice.carlos).get("/inbox?q=aisha", htmx=True).get_data(as_text=True)
-    assert page.lstrip().startswith('<ul id="conversation-list"')
+    assert page.lstrip().startswith('<div id="conversation-page"')
 
 
 def test_it_hides_conversations_a_practitioner_may_not_see(practice, chat, as_user):

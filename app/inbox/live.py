@@ -74,12 +74,11 @@ def _load_care_teams(clients: set[Client]) -> None:
 
 
 def conversation_changed(conversation: Conversation, message: Message | None = None,
-                         state_changed: bool = False, with_badges: bool = True) -> list[User]:
+                         state_changed: bool = False) -> list[User]:
     """Push what changed in a conversation (a new message, its status, badges, list rows) to everyone who may see it.
 
     `state_changed` (opened or closed) also pushes the client's reply area; otherwise it is left alone, so
-    that nothing a client is typing gets replaced. Without `with_badges` the caller pushes the badges of the
-    viewers returned (once per batch of changes rather than once per conversation).
+    that nothing a client is typing gets replaced.
     """
     db.session.flush()
     viewers = audience(conversation)
@@ -92,8 +91,7 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
             publish(f"user:{viewer.id}:conversation-{conversation.id}",
                     render_template("inbox/live/conversation.html", **context))
             publish(f"user:{viewer.id}:{lists}", render_template("inbox/live/row.html", **context))
-            if with_badges:
-                badges(viewer)
+            badges(viewer)
             if viewer.is_client:
                 count, senders = unread_for_client(viewer.client_id)
                 publish(f"user:{viewer.id}:home", render_template(

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app import clock
 from app.audit.trail import record
@@ -135,7 +135,7 @@ def close_if_quiet(conversation_id: int) -> bool:
     ).rowcount == 1
     if closed:
         db.session.refresh(conversation)
-        live.conversation_changed(conversation, state_changed=True)
+        live.conversations_closed([conversation])
     db.session.commit()
     return closed
 
@@ -148,7 +148,7 @@ def close_quiet_batch(limit: int = QUIET_CLOSE_BATCH) -> list[int]:
 
     Rows another worker is closing at the same moment are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
     has one writer at a time), and the UPDATE re-checks that each is still open, so each is closed exactly once.
-    Then the live pushes: the conversation to everyone who may see it, and each viewer's badges once per batch.
+    Then the live pushes for the whole batch (live.conversations_closed), in a fixed number of queries.
     """
     now = clock.now()
     candidate = aliased(Conversation)
@@ -164,13 +164,10 @@ def close_quiet_batch(limit: int = QUIET_CLOSE_BATCH) -> list[int]:
         .returning(Conversation.id)
         .execution_options(synchronize_session=False)))
     db.session.commit()
-    viewers: dict[int, User] = {}
-    for conversation in db.session.scalars(select(Conversation).where(Conversation.id.in_(closed))):
-        for viewer in live.conversation_changed(conversation, state_changed=True, with_badges=False):
-            viewers[viewer.id] = viewer
-    for viewer in viewers.values():
-        live.badges(viewer)
-    db.session.commit()
+    if closed:
+        live.conversations_closed(list(db.session.scalars(
+            select(Conversation).where(Conversation.id.in_(closed)).options(selectinload(Conversation.staff)))))
+        db.session.commit()
     return closed
 
 

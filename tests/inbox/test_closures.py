@@ -10,7 +10,7 @@ from app.inbox.models import Conversation
 from app.inbox.policy import NEVER_INITIATE, REPLY_ONLY
 from app.inbox.service import change_mode, close_by_hand, close_if_quiet
 from jobs.sweeps import run_sweeps
-from tests.conftest import run_jobs, run_rq_worker
+from tests.conftest import counting_queries, run_jobs, run_rq_worker
 from tests.inbox.conftest import write
 
 HOURS_48 = timedelta(hours=48)
@@ -118,9 +118,10 @@ def test_a_real_rq_worker_with_the_scheduler_closes_it(redis_url, practice, make
         assert db.session.scalar(select(func.count(Conversation.id)).where(Conversation.closed_at.is_not(None))) == 1
 
 
-def due_conversations(practice, how_many: int) -> list[int]:
-    """`how_many` Reply-only conversations with Aisha whose 48 quiet hours ended a minute ago."""
-    from app.inbox.models import ConversationClient
+def due_conversations(practice, how_many: int, written: bool = False) -> list[int]:
+    """`how_many` Reply-only conversations with Aisha whose 48 quiet hours ended a minute ago (`written`: Carlos
+    wrote the first message, Aisha replied and read it, and the owner read it too)."""
+    from app.inbox.models import ConversationClient, Message, StaffReading
 
     now = clock.now()
     ids = []
@@ -130,10 +131,30 @@ def due_conversations(practice, how_many: int) -> list[int]:
                                     staff_user_id=practice.carlos.id)
         db.session.add(conversation)
         db.session.flush()
-        db.session.add(ConversationClient(conversation_id=conversation.id, client_id=practice.aisha.id))
+        db.session.add(ConversationClient(conversation_id=conversation.id, client_id=practice.aisha.id,
+                                          last_read_at=now - HOURS_48 if written else None))
+        if written:
+            account = practice.aisha.account
+            for sender, minutes in ((practice.carlos, 0), (account, 1)):
+                db.session.add(Message(workspace_id=practice.workspace.id, conversation_id=conversation.id,
+                                       sender_id=sender.id, body="Checking in.",
+                                       created_at=now - HOURS_48 - timedelta(minutes=2 - minutes)))
+            conversation.last_client_message_at = now - HOURS_48 - timedelta(minutes=1)
+            db.session.add(StaffReading(conversation_id=conversation.id, user_id=practice.owner.id, last_read_at=now))
         ids.append(conversation.id)
     db.session.commit()
     return ids
+
+
+class Pushes(list):
+    """What the hub was handed: (channel, html), from any thread."""
+
+    def __init__(self, app, monkeypatch):
+        super().__init__()
+        monkeypatch.setattr(app.extensions["porch.hub"], "send", lambda channel, html: self.append((channel, html)))
+
+    def to(self, channel: str) -> list[str]:
+        return [html for sent_to, html in self if sent_to == channel]
 
 
 def test_the_sweep_closes_due_conversations_in_batches_each_once(practice, app):
@@ -148,13 +169,55 @@ def test_the_sweep_closes_due_conversations_in_batches_each_once(practice, app):
     assert close_quiet_batch() == []
 
 
-def test_two_workers_sweeping_at_once_close_each_conversation_exactly_once(practice, app):
+def test_it_closes_a_batch_in_the_same_number_of_queries_however_large(practice, aisha_account, app):
+    from app.inbox.service import close_quiet_batch
+
+    practice.workspace.communication_mode = REPLY_ONLY
+    queries = []
+    for how_many in (2, 40):
+        ids = due_conversations(practice, how_many, written=True)
+        with counting_queries() as statements:
+            assert sorted(close_quiet_batch()) == ids
+        queries.append(len(statements))
+    assert queries[0] == queries[1] <= 12
+
+
+def test_it_pushes_each_close_to_everyone_who_may_see_it_and_each_list_once(practice, aisha_account, app,
+                                                                              monkeypatch):
+    from app.inbox.service import close_quiet_batch
+
+    practice.workspace.communication_mode = REPLY_ONLY
+    ids = due_conversations(practice, 3, written=True)
+    pushes = Pushes(app, monkeypatch)
+    close_quiet_batch()
+    for conversation_id in ids:
+        to_aisha = pushes.to(f"user:{aisha_account.id}:conversation-{conversation_id}")
+        assert len(to_aisha) == 1
+        assert f'id="conversation-status-{conversation_id}"' in to_aisha[0]
+        assert f'id="reply-area-{conversation_id}"' in to_aisha[0]
+        assert "48 hours after Brunswick Practice" in to_aisha[0]
+        for staff in (practice.owner, practice.admin, practice.carlos):
+            to_staff = pushes.to(f"user:{staff.id}:conversation-{conversation_id}")
+            assert len(to_staff) == 1 and "48 hours passed after the practice" in to_staff[0]
+        assert pushes.to(f"user:{practice.priya.id}:conversation-{conversation_id}") == []  # not her client
+    owners_list, = pushes.to(f"user:{practice.owner.id}:inbox")
+    carlos_list, = pushes.to(f"user:{practice.carlos.id}:inbox")
+    aishas_list, = pushes.to(f"user:{aisha_account.id}:messages")
+    assert all(owners_list.count(f'id="conversation-{i}"') == 1 for i in ids)
+    assert owners_list.count("New") == 0 and carlos_list.count("New") == 3  # the owner read them, Carlos did not
+    assert aishas_list.count("Closed") == 3 and aishas_list.count("New") == 0
+    assert [channel for channel, _ in pushes if channel.endswith((":badges", ":home"))] == []
+
+
+def test_two_workers_sweeping_at_once_close_each_conversation_exactly_once(practice, aisha_account, app,
+                                                                           monkeypatch):
     import threading
 
     from app.inbox.service import close_quiet_batch
 
     practice.workspace.communication_mode = REPLY_ONLY
     ids = due_conversations(practice, 60)
+    pushes = Pushes(app, monkeypatch)
     frozen = clock.now()
     closed_by: list[list[int]] = [[], []]
     start = threading.Barrier(2)
@@ -177,3 +240,5 @@ def test_two_workers_sweeping_at_once_close_each_conversation_exactly_once(pract
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(Conversation.id.in_(ids),
                                                         Conversation.closed_at.is_not(None))) == 60
+    told = [channel for channel, _ in pushes if channel.startswith(f"user:{aisha_account.id}:conversation-")]
+    assert sorted(told) == sorted(f"user:{aisha_account.id}:conversation-{i}" for i in ids)  # each told once

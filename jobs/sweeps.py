@@ -3,7 +3,7 @@
 from jobs import job
 from jobs.account import sweep_account_emails
 from jobs.alerts import sweep_alerts
-from jobs.appointments import sweep_appointment_reminders
+from jobs.appointments import sweep_appointment_notices, sweep_appointment_reminders
 from jobs.clients import sweep_address_change_notices
 from jobs.conversations import sweep_conversations
 from jobs.documents import sweep_documents
@@ -25,5 +25,6 @@ def run_sweeps() -> None:
     sweep_forms()
     sweep_alerts()
     sweep_appointment_reminders()
+    sweep_appointment_notices()
     sweep_exports()
     sweep_address_change_notices()

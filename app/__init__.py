@@ -84,6 +84,7 @@ def _register_page_context(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.account.views import bp as my_account
     from app.activity.views import bp as activity
+    from app.appointments.booking_portal import bp as portal_booking
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.views import bp as appointments
     from app.audit.portal import bp as portal_record_views
@@ -114,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (errors, health, auth, clients, portal, settings, inbox, portal_messages, account, live,
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
-                      portal_export, test_processor, calendar):
+                      portal_export, test_processor, calendar, portal_booking):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

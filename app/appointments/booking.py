@@ -124,7 +124,7 @@ def reschedule_online(appointment: Appointment, starts_at: datetime) -> Appointm
     """Move the client's appointment to another free start of the same service with the same practitioner. In
     request mode the new time waits for the practice again."""
     if not may_reschedule_online(appointment):
-        raise BookingRefused(_window_closed(appointment))
+        raise BookingRefused(why_change_closed(appointment))
     service, client = appointment.service, appointment.client
     practitioner = db.session.get(User, appointment.practitioner_id)
     _lock([practitioner])
@@ -149,7 +149,7 @@ def reschedule_online(appointment: Appointment, starts_at: datetime) -> Appointm
 
 def cancel_online(appointment: Appointment) -> None:
     if not change_window_open(appointment):
-        raise BookingRefused(_window_closed(appointment))
+        raise BookingRefused(why_change_closed(appointment))
     cancel_appointment(appointment)
     db.session.flush()
     tell_client(appointment, "cancelled")
@@ -168,14 +168,26 @@ def next_free(service: Service, practitioner: User | None, after: datetime,
     return out[:limit]
 
 
-def _window_closed(appointment: Appointment) -> str:
+def why_change_closed(appointment: Appointment) -> str:
+    """Why the client can't reschedule or cancel it online, in words for them."""
+    rules = booking_rules_for(appointment.workspace_id)
     if appointment.cancelled_at is not None:
         return "This appointment was cancelled."
     if appointment.status == "declined":
         return "The practice declined this request."
-    if booking_rules_for(appointment.workspace_id).mode == "off":
-        return "Changes to appointments are made by the practice."
-    return "It's too close to the appointment to change it online."
+    if rules.mode == "off":
+        return "Appointments are changed by the practice, not online."
+    if appointment.starts_at - timedelta(minutes=rules.change_cutoff_minutes) <= clock.now():
+        return f"It starts in less than {cutoff_words(rules.change_cutoff_minutes)}, too soon to change online."
+    return "This appointment is changed by the practice, not online."
+
+
+def cutoff_words(minutes: int) -> str:
+    if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0:
+        return "1 hour" if minutes == 60 else f"{minutes // 60} hours"
+    return f"{minutes} minutes"
 
 
 def _offering(client: Client, service: Service, practitioner_id: int | None) -> list[User]:

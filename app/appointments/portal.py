@@ -6,8 +6,10 @@ from flask import Blueprint, Response, current_app
 from flask_login import current_user
 
 from app import clock
+from app.appointments.booking import change_window_open, may_book_online, may_reschedule_online
 from app.appointments.models import Appointment
 from app.appointments.service import appointments_of, calendar_file, join_link_open
+from app.appointments.setup import booking_rules_for
 from app.auth.access import client_required
 from app.pages import render
 from app.tenancy import own_or_404
@@ -23,8 +25,11 @@ def own_appointment_or_404(appointment_id: int) -> Appointment:
 @client_required
 def index():
     upcoming, past = appointments_of(current_user.client_id)
-    return render("appointments/portal_index.html", client=current_user.client, upcoming=upcoming, past=past,
-                  join_link_open=join_link_open, now=clock.now())
+    client = current_user.client
+    return render("appointments/portal_index.html", client=client, upcoming=upcoming, past=past,
+                  join_link_open=join_link_open, now=clock.now(), may_book=may_book_online(client),
+                  rules=booking_rules_for(client.workspace_id), may_change=change_window_open,
+                  may_reschedule=may_reschedule_online)
 
 
 @bp.get("/<int:appointment_id>.ics")

@@ -1,6 +1,10 @@
 """Booking from the portal: every rule held on the server, one booking per time however the requests arrive, and
 the client's e-mail with its calendar update."""
 
+import threading
+import urllib.parse
+import urllib.request
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,9 +24,20 @@ from app.appointments.booking import (
 )
 from app.appointments.models import Appointment, AppointmentNotice, AppointmentReminder
 from app.appointments.setup import BookingRules, Service, WeeklyHours
+from app.appointments.slots import open_slots
 from app.db import db
+from app.formatting import local_day, local_time
 from jobs.appointments import sweep_appointment_notices
-from tests.conftest import make_client, make_portal_account, run_jobs
+from tests.conftest import (
+    CSRF_IN_PAGE,
+    PASSWORD,
+    HttpVisitor,
+    make_client,
+    make_portal_account,
+    make_staff,
+    make_workspace,
+    run_jobs,
+)
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # Monday 1 June 2026, 09:00 in London
@@ -59,7 +74,7 @@ def online(practice):
                                practitioner_id=practice.carlos.id, starts_at=NOW - timedelta(days=30),
                                duration_minutes=50, kind="telehealth", created_at=NOW - timedelta(days=40)))
     db.session.commit()
-    make_portal_account(practice.aisha)
+    practice.aisha_account = make_portal_account(practice.aisha)
     practice.rules, practice.session = rules, session
     return practice
 
@@ -194,9 +209,9 @@ def test_inside_the_cut_off_changes_are_refused(online):
     appointment = book(online, at(WEDNESDAY, "10:00"))
     clock.freeze(at(WEDNESDAY, "10:00") - timedelta(hours=23))
     assert not change_window_open(appointment)
-    with pytest.raises(BookingRefused, match="too close"):
+    with pytest.raises(BookingRefused, match="less than 24 hours"):
         reschedule_online(appointment, at(WEDNESDAY, "11:00"))
-    with pytest.raises(BookingRefused, match="too close"):
+    with pytest.raises(BookingRefused, match="less than 24 hours"):
         cancel_online(appointment)
     db.session.rollback()
     assert appointment.cancelled_at is None and appointment.starts_at == at(WEDNESDAY, "10:00")
@@ -288,3 +303,221 @@ def test_the_database_refuses_two_overlapping_online_bookings_but_not_staff_ones
     db.session.rollback()
     add(50, True)  # straight after: no overlap
     assert appointments() == 4
+
+
+# --- the portal pages -----------------------------------------------------------------------------
+
+def key() -> str:
+    return str(uuid.uuid4())
+
+
+def slot(starts_at: datetime) -> str:
+    return starts_at.strftime("%Y-%m-%dT%H:%MZ")
+
+
+@pytest.fixture
+def portal(online, as_user):
+    return as_user(online.aisha_account)
+
+
+def test_it_walks_from_appointments_to_a_booking(online, portal):
+    page = portal.get("/portal/appointments").get_data(as_text=True)
+    assert "Book an appointment" in page
+    services = portal.get("/portal/book").get_data(as_text=True)
+    assert f"/portal/book/{online.session.id}" in services and "Session" in services
+    who = portal.get(f"/portal/book/{online.session.id}").get_data(as_text=True)
+    assert "Carlos Diaz" in who and "Anyone available" in who
+    times = portal.get(f"/portal/book/{online.session.id}/times?with={online.carlos.id}")
+    body = times.get_data(as_text=True)
+    assert times.status_code == 200
+    # Aisha is in New York: Carlos's 09:00 in London on Tuesday is 4:00 AM for her; Monday is inside the notice
+    assert "Tuesday 2 June" in body and "4:00 AM" in body and "<h3>Monday 1 June" not in body
+    assert f"at={slot(at(TUESDAY, '09:00'))}" in body
+    assert "Later" in body and "Earlier" not in body
+    confirm = portal.get(f"/portal/book/{online.session.id}/confirm?with={online.carlos.id}"
+                         f"&at={slot(at(TUESDAY, '10:00'))}")
+    assert "Confirm your appointment" in confirm.get_data(as_text=True)
+    response = portal.post(f"/portal/book/{online.session.id}/confirm", {
+        "with": online.carlos.id, "at": slot(at(TUESDAY, "10:00")), "request_key": key()})
+    assert response.status_code == 303
+    appointment = db.session.scalar(select(Appointment).where(Appointment.booked_online.is_(True)))
+    assert response.location.endswith(f"/portal/appointments#appointment-{appointment.id}")
+    listing = portal.get("/portal/appointments").get_data(as_text=True)
+    assert "Booked: Tuesday 2 June, 5:00 AM with Carlos Diaz." in listing
+    assert f"/portal/appointments/{appointment.id}/reschedule" in listing
+    home = portal.get("/portal").get_data(as_text=True)
+    assert "Tuesday 2 June, 5:00 AM" in home
+
+
+def test_a_request_shows_as_requested(online, portal):
+    online.rules.mode = "requests"
+    db.session.commit()
+    portal.post(f"/portal/book/{online.session.id}/confirm", {
+        "with": "anyone", "at": slot(at(TUESDAY, "09:00")), "request_key": key()})
+    listing = portal.get("/portal/appointments").get_data(as_text=True)
+    assert "Requested — the practice will confirm" in listing
+    assert "Requested — the practice will confirm" in portal.get("/portal").get_data(as_text=True)
+
+
+def test_the_week_is_the_clients_own_across_a_daylight_saving_change(online, as_user):
+    online.rules.horizon_days = 200
+    db.session.commit()
+    clock.freeze(datetime(2026, 10, 28, 12, 0, tzinfo=UTC))  # London is back on GMT, New York not until 1 November
+    portal = as_user(online.aisha_account)
+    body = portal.get(f"/portal/book/{online.session.id}/times?with={online.carlos.id}&from=2026-10-30").get_data(
+        as_text=True)
+    assert "Friday 30 October" in body and "Monday 2 November" in body
+    # Carlos's 09:00 GMT: 5:00 AM in New York on EDT (Friday), 4:00 AM on EST (Monday)
+    friday, monday = body.split("<h3>Friday 30 October")[1], body.split("<h3>Monday 2 November")[1]
+    assert ">5:00 AM<" in friday.split("</ul>")[0] and ">4:00 AM<" in monday.split("</ul>")[0]
+
+
+CRAFTED = {
+    "a time off the steps": lambda o: {"with": o.carlos.id, "at": slot(at(TUESDAY, "09:10"))},
+    "a time in the past": lambda o: {"with": o.carlos.id, "at": slot(at(date(2026, 5, 29), "09:00"))},
+    "outside the hours": lambda o: {"with": o.carlos.id, "at": slot(at(TUESDAY, "18:00"))},
+    "a practitioner who doesn't offer it": lambda o: {"with": o.owner.id, "at": slot(at(TUESDAY, "09:00"))},
+    "no time at all": lambda o: {"with": o.carlos.id, "at": "tomorrow"},
+}
+
+
+@pytest.mark.parametrize("fields", list(CRAFTED.values()), ids=list(CRAFTED))
+def test_a_crafted_booking_is_refused_and_writes_nothing(online, portal, fields):
+    response = portal.post(f"/portal/book/{online.session.id}/confirm", {
+        **fields(online), "request_key": key()})
+    assert response.status_code in (303, 404, 409, 422)
+    if response.status_code == 303:  # an unreadable time goes back to choosing one
+        assert "/times" in response.location
+    assert appointments() == 1
+
+
+def test_booking_off_or_a_new_client_gets_no_booking_pages(online, portal):
+    online.rules.mode = "off"
+    db.session.commit()
+    assert "Book an appointment" not in portal.get("/portal/appointments").get_data(as_text=True)
+    assert "Online booking is off" in portal.get("/portal/book").get_data(as_text=True)
+    assert portal.get(f"/portal/book/{online.session.id}/times").status_code == 404
+    response = portal.post(f"/portal/book/{online.session.id}/confirm", {
+        "with": online.carlos.id, "at": slot(at(TUESDAY, "09:00")), "request_key": key()})
+    assert response.status_code == 404 and appointments() == 1
+
+
+def test_a_double_submit_makes_one_appointment(online, portal):
+    fields = {"with": online.carlos.id, "at": slot(at(TUESDAY, "09:00")), "request_key": key()}
+    assert portal.post(f"/portal/book/{online.session.id}/confirm", fields).status_code == 303
+    assert portal.post(f"/portal/book/{online.session.id}/confirm", fields).status_code == 303
+    assert appointments() == 2
+
+
+def test_a_taken_time_is_409_with_the_next_free_ones(online, portal):
+    book(online, at(TUESDAY, "09:00"))
+    response = portal.post(f"/portal/book/{online.session.id}/confirm", {
+        "with": online.carlos.id, "at": slot(at(TUESDAY, "09:00")), "request_key": key()})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "That time was just taken" in body and "Tuesday 2 June, 5:00 AM" in body  # 10:00 London, the next free
+    assert appointments() == 2
+
+
+def test_it_reschedules_and_cancels_from_the_portal(online, portal):
+    appointment = book(online, at(WEDNESDAY, "09:00"))
+    page = portal.get(f"/portal/appointments/{appointment.id}/reschedule").get_data(as_text=True)
+    assert "Reschedule your appointment" in page
+    response = portal.post(f"/portal/appointments/{appointment.id}/reschedule/confirm",
+                           {"at": slot(at(WEDNESDAY, "11:00"))})
+    assert response.status_code == 303
+    db.session.refresh(appointment)
+    assert appointment.starts_at == at(WEDNESDAY, "11:00") and appointment.sequence == 1
+    assert "Cancel your appointment?" in portal.get(f"/portal/appointments/{appointment.id}/cancel").get_data(
+        as_text=True)
+    assert portal.post(f"/portal/appointments/{appointment.id}/cancel").status_code == 303
+    db.session.refresh(appointment)
+    assert appointment.cancelled_at is not None and appointment.sequence == 2
+    again = portal.post(f"/portal/appointments/{appointment.id}/cancel")
+    assert again.status_code == 409 and "This appointment was cancelled." in again.get_data(as_text=True)
+
+
+def test_inside_the_cut_off_the_client_is_told_to_call(online, as_user):
+    appointment = book(online, at(WEDNESDAY, "09:00"))
+    clock.freeze(at(WEDNESDAY, "09:00") - timedelta(hours=20))
+    portal = as_user(online.aisha_account)
+    listing = portal.get("/portal/appointments").get_data(as_text=True)
+    assert "call Brunswick Practice on" in listing and "+1 207 555 0100" in listing
+    assert f"/portal/appointments/{appointment.id}/cancel" not in listing
+    page = portal.get(f"/portal/appointments/{appointment.id}/cancel").get_data(as_text=True)
+    assert "starts in less than 24 hours" in page and "+1 207 555 0100" in page
+    response = portal.post(f"/portal/appointments/{appointment.id}/reschedule/confirm",
+                           {"at": slot(at(WEDNESDAY, "11:00"))})
+    assert response.status_code == 409
+    assert portal.post(f"/portal/appointments/{appointment.id}/cancel").status_code == 409
+    db.session.refresh(appointment)
+    assert appointment.cancelled_at is None and appointment.starts_at == at(WEDNESDAY, "09:00")
+
+
+def test_another_clients_appointment_is_404_and_untouched(online, as_user):
+    appointment = book(online, at(WEDNESDAY, "09:00"))
+    nora = make_client(online.workspace, "Nora", "Lindqvist", "nora@example.com")
+    other = as_user(make_portal_account(nora))
+    assert other.post(f"/portal/appointments/{appointment.id}/cancel").status_code == 404
+    assert other.post(f"/portal/appointments/{appointment.id}/reschedule/confirm",
+                      {"at": slot(at(WEDNESDAY, "11:00"))}).status_code == 404
+    db.session.refresh(appointment)
+    assert appointment.cancelled_at is None and appointment.sequence == 0
+
+
+# --- two clients at the same moment ---------------------------------------------------------------
+
+def confirm_at_once(base: str, path: str, visitors: list[HttpVisitor], forms: list[dict]) -> list[tuple[int, str]]:
+    """POST each form from its own signed-in visitor, all released together: (status, page) each."""
+    barrier = threading.Barrier(len(forms))
+    results: list = [None] * len(forms)
+
+    def post(index: int) -> None:
+        visitor = visitors[index]
+        _, page, _ = visitor.get("/login/help")
+        data = urllib.parse.urlencode({"csrf_token": CSRF_IN_PAGE.search(page).group(1), **forms[index]}).encode()
+        barrier.wait(timeout=30)
+        status, body, _ = visitor._open(urllib.request.Request(base + path, data=data, method="POST"))
+        results[index] = (status, body)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(forms))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_clients_confirming_the_same_time_at_once_get_one_booking(live_server):
+    with live_server.app.app_context():
+        workspace = make_workspace()
+        carlos = make_staff(workspace, "carlos@brunswick.example", "practitioner", "Carlos Diaz")
+        db.session.add(BookingRules(workspace_id=workspace.id, mode="instant", min_notice_minutes=60, horizon_days=14,
+                                    slot_step_minutes=30, change_cutoff_minutes=60, new_clients_may_book=True))
+        service = Service(workspace_id=workspace.id, name="Session", duration_minutes=50, kind="telehealth",
+                          created_at=clock.now(), practitioners=[carlos])
+        db.session.add(service)
+        db.session.add_all(WeeklyHours(workspace_id=workspace.id, practitioner_id=carlos.id, weekday=day,
+                                       starts=time(0), ends=time(23, 59)) for day in range(7))
+        db.session.commit()
+        clients = [make_client(workspace, name, "Client", f"{name.lower()}@example.com") for name in ("Aisha", "Nora")]
+        for client in clients:
+            make_portal_account(client)
+        [first, second, *_] = open_slots(service, carlos, clock.now(), clock.now() + timedelta(days=2))[carlos.id]
+        service_id, carlos_id = service.id, carlos.id
+    visitors = []
+    for email in ("aisha@example.com", "nora@example.com"):
+        visitor = HttpVisitor(live_server.url)
+        status, _, url = visitor.post("/portal/login", {"email": email, "password": PASSWORD})
+        assert url.endswith("/portal"), (status, url)
+        visitors.append(visitor)
+    results = confirm_at_once(live_server.url, f"/portal/book/{service_id}/confirm", visitors,
+                              [{"with": carlos_id, "at": slot(first), "request_key": key()} for _ in visitors])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409], statuses
+    [taken] = [body for status, body in results if status == 409]
+    assert "That time was just taken" in taken
+    assert ">" + local_day(second, "America/New_York") in taken or local_time(second, "America/New_York") in taken
+    with live_server.app.app_context():
+        booked = db.session.scalars(select(Appointment).where(Appointment.practitioner_id == carlos_id)).all()
+        assert [a.starts_at for a in booked] == [first]

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import clock
 from app.appointments.models import Appointment
+from app.appointments.setup import Service
 from app.auth.models import User, UserSession
 from app.billing.service import customer_for
 from app.billing.test_mode import TestModeProcessor
@@ -121,6 +122,8 @@ def world(app) -> World:
         ids={
             "client_id": aisha.id,
             "appointment_id": db.session.scalar(select(Appointment.id).where(Appointment.client_id == aisha.id)),
+            "service_id": db.session.scalar(select(Service.id).where(Service.workspace_id == practice.id)
+                                            .order_by(Service.id)),  # a service booked online (not by Ben: new)
             "conversation_id": chat.id,
             "document_id": document.id,
             "template_id": template.id,

@@ -43,16 +43,17 @@ def send_appointment_notice(notice_id: int) -> None:
     deliver_once(AppointmentNotice, notice_id, wanted=lambda notice: True, mail=_mail_notice)
 
 
+NOTICE_STATUS = {"booked": "CONFIRMED", "requested": "TENTATIVE", "rescheduled": "CONFIRMED", "cancelled": "CANCELLED"}
+
+
 def _mail_notice(notice: AppointmentNotice) -> None:
     appointment = notice.appointment
     client = appointment.client
     workspace = client.workspace
     host = urlsplit(current_app.config["PORCH_BASE_URL"]).hostname or "localhost"
-    cancelled = notice.change == "cancelled"
-    ics = calendar_file(appointment, workspace.name, host, white_label=workspace.white_label,
-                        method="CANCEL" if cancelled else "REQUEST",
-                        as_of=Snapshot(notice.starts_at, notice.sequence, cancelled))
-    method = "CANCEL" if cancelled else "REQUEST"
+    method = "CANCEL" if notice.change == "cancelled" else "REQUEST"
+    ics = calendar_file(appointment, workspace.name, host, white_label=workspace.white_label, method=method,
+                        as_of=Snapshot(notice.starts_at, notice.sequence, NOTICE_STATUS[notice.change]))
     mail_from_practice(workspace, notice.email, f"appointment_{notice.change}", starts_at=notice.starts_at,
                        time_zone=client.time_zone, practitioner=appointment.practitioner.name,
                        link=link_to("portal_appointments.index"),

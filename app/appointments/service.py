@@ -173,7 +173,13 @@ def calendar_file(appointment: Appointment, practice: str, host: str, white_labe
 class Snapshot:
     starts_at: datetime
     sequence: int
-    cancelled: bool
+    status: str  # the event's STATUS: CONFIRMED, TENTATIVE (a request the practice hasn't answered) or CANCELLED
+
+
+def event_status(appointment: Appointment) -> str:
+    if appointment.cancelled_at is not None:
+        return "CANCELLED"
+    return "TENTATIVE" if appointment.status == "requested" else "CONFIRMED"
 
 
 def calendar_of(appointments, practice: str, host: str, white_label: bool = False, method: str = "PUBLISH",
@@ -189,7 +195,7 @@ def calendar_of(appointments, practice: str, host: str, white_label: bool = Fals
 
 
 def _calendar_event(appointment: Appointment, practice: str, host: str, as_of: Snapshot | None = None) -> Event:
-    as_of = as_of or Snapshot(appointment.starts_at, appointment.sequence, appointment.cancelled_at is not None)
+    as_of = as_of or Snapshot(appointment.starts_at, appointment.sequence, event_status(appointment))
     event = Event()
     event.add("uid", f"appointment-{appointment.id}@{host}")
     event.add("dtstamp", clock.now())
@@ -204,5 +210,5 @@ def _calendar_event(appointment: Appointment, practice: str, host: str, as_of: S
     elif appointment.location:
         event.add("location", appointment.location)
         event.add("description", "In person.")
-    event.add("status", "CANCELLED" if as_of.cancelled else "CONFIRMED")
+    event.add("status", as_of.status)
     return event

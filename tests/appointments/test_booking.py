@@ -280,6 +280,7 @@ def test_a_request_is_mailed_as_a_request_and_the_sweep_sends_a_dropped_notice(s
     [message] = [m for m in smtp_server.messages if "request" in m["Subject"]]
     assert message["Subject"] == "Your appointment request to Brunswick Practice"
     assert "will confirm it" in message.get_body(("plain",)).get_content()
+    assert str(_event(message)[2]["status"]) == "TENTATIVE"
     notice = db.session.scalar(select(AppointmentNotice))
     assert notice.sent_at is not None and notice.attempts == 1
 

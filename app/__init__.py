@@ -86,6 +86,7 @@ def _register_page_context(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.account.views import bp as my_account
     from app.activity.views import bp as activity
+    from app.appointments.booking_portal import bp as portal_booking
     from app.appointments.portal import bp as portal_appointments
     from app.appointments.practice_setup import bp as practice_setup
     from app.appointments.requests import bp as booking_requests
@@ -123,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
                       appointments, portal_appointments, forms, portal_forms, activity, documents, portal_documents,
                       document_uploads, team, my_account, branding, getting_started, audit, portal_record_views,
                       portal_export, test_processor, calendar, portal_billing, billing_webhooks, billing,
-                      billing_overview, practice_setup, booking_requests):
+                      billing_overview, practice_setup, booking_requests, portal_booking):
         app.register_blueprint(blueprint)
     sock.init_app(app)
     if app.config["PORCH_ENV"] != "production":

@@ -128,8 +128,10 @@ def mail_from_practice(workspace, to: str, template: str, **context) -> OutboxEm
                      **context)
 
 
-def send_mail(to: str, template: str, *, sender_name: str, **context) -> OutboxEmail:
-    """Deliver now (call from a job); raises MailRefused or MailDeferred. The outbox row is added either way."""
+def send_mail(to: str, template: str, *, sender_name: str, attachments: tuple = (), **context) -> OutboxEmail:
+    """Deliver now (call from a job); raises MailRefused or MailDeferred. The outbox row is added either way.
+
+    `attachments` are (file name, "type/subtype", bytes, {content-type parameters}) each."""
     subject = render_template(f"mail/{template}.subject.txt", **context).strip()
     text = render_template(f"mail/{template}.txt", **context)
     html = render_template(f"mail/{template}.html", subject=subject, **context)
@@ -140,6 +142,9 @@ def send_mail(to: str, template: str, *, sender_name: str, **context) -> OutboxE
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].partition("@")[2] or None)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for filename, content_type, data, params in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
 
     transport = current_app.extensions["porch.mail"]
     record = OutboxEmail(

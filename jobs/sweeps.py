@@ -3,7 +3,7 @@
 from jobs import job
 from jobs.account import sweep_account_emails
 from jobs.alerts import sweep_alerts
-from jobs.appointments import sweep_appointment_reminders
+from jobs.appointments import sweep_appointment_notices, sweep_appointment_reminders
 from jobs.billing import sweep_invoice_notices
 from jobs.booking_notices import sweep_practice_notices
 from jobs.clients import sweep_address_change_notices
@@ -28,6 +28,7 @@ def run_sweeps() -> None:
     sweep_alerts()
     sweep_appointment_reminders()
     sweep_practice_notices()
+    sweep_appointment_notices()
     sweep_exports()
     sweep_address_change_notices()
     sweep_invoice_notices()

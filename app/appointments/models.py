@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.appointments.setup import Service
@@ -42,6 +42,9 @@ class Appointment(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="booked", server_default="booked")  # a key of STATUSES
     decline_message: Mapped[str | None] = mapped_column(EncryptedText)  # staff's words to the client, if any
+    # Made by the client from the portal. On PostgreSQL these never overlap for one practitioner (an exclusion
+    # constraint, migration 0021); staff bookings are left out of it so that "book anyway" keeps working.
+    booked_online: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     practitioner: Mapped[User] = relationship()
     client: Mapped[Client] = relationship()
@@ -69,6 +72,24 @@ class AppointmentReminder(OwedEmail, db.Model):
     starts_at: Mapped[datetime]
     due_at: Mapped[datetime] = mapped_column(index=True)
     superseded_at: Mapped[datetime | None]
+
+    appointment: Mapped[Appointment] = relationship()
+
+
+class AppointmentNotice(OwedEmail, db.Model):
+    """The e-mail telling a client their online booking was made, requested, moved or cancelled, with the .ics
+    as it stood then (`starts_at`, `sequence`); a job sends it once and the sweep redoes a dropped one."""
+
+    __tablename__ = "appointment_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    change: Mapped[str] = mapped_column(String(16))  # a key of app.appointments.notices.CHANGES
+    email: Mapped[str] = mapped_column(String(320))
+    starts_at: Mapped[datetime]
+    sequence: Mapped[int]
+    created_at: Mapped[datetime]
 
     appointment: Mapped[Appointment] = relationship()
 

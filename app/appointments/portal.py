@@ -6,8 +6,10 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from app import clock
+from app.appointments.booking import change_window_open, may_book_online, may_reschedule_online
 from app.appointments.models import Appointment
 from app.appointments.service import calendar_file, join_link_open, past_page, upcoming_page
+from app.appointments.setup import booking_rules_for
 from app.auth.access import client_required
 from app.pages import render
 from app.paging import cursor_arg
@@ -23,12 +25,14 @@ def own_appointment_or_404(appointment_id: int) -> Appointment:
 @bp.get("")
 @client_required
 def index():
-    upcoming = upcoming_page(current_user.client_id, cursor_arg(request.args.get("upcoming")))
-    past = past_page(current_user.client_id, cursor_arg(request.args.get("past")))
+    client = current_user.client
+    upcoming = upcoming_page(client.id, cursor_arg(request.args.get("upcoming")))
+    past = past_page(client.id, cursor_arg(request.args.get("past")))
     section = "past" if "past" in request.args else "upcoming"
     return render("appointments/portal_index.html", "appointments/_portal_section.html", section=section,
-                  client=current_user.client, upcoming=upcoming, past=past, join_link_open=join_link_open,
-                  now=clock.now())
+                  client=client, upcoming=upcoming, past=past, join_link_open=join_link_open, now=clock.now(),
+                  may_book=may_book_online(client), rules=booking_rules_for(client.workspace_id),
+                  may_change=change_window_open, may_reschedule=may_reschedule_online)
 
 
 @bp.get("/<int:appointment_id>.ics")

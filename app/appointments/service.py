@@ -176,30 +176,49 @@ def join_link_open(appointment: Appointment) -> bool:
             and appointment.starts_at - JOIN_OPENS_BEFORE <= now < appointment.ends_at)
 
 
-def calendar_file(appointment: Appointment, practice: str, host: str, white_label: bool = False) -> bytes:
-    """An iCalendar file for one appointment; its UID and SEQUENCE let calendars update it when it changes."""
-    return calendar_of([appointment], practice, host, white_label)
+def calendar_file(appointment: Appointment, practice: str, host: str, white_label: bool = False,
+                  method: str = "PUBLISH", as_of: "Snapshot | None" = None) -> bytes:
+    """An iCalendar file for one appointment; its UID and SEQUENCE let calendars update it when it changes.
+
+    An e-mailed update says METHOD:REQUEST (METHOD:CANCEL when cancelled) and carries the appointment `as_of`
+    the change it tells of, so a late e-mail never shows a later state under an earlier SEQUENCE."""
+    return calendar_of([appointment], practice, host, white_label, method=method, as_of=as_of)
 
 
-def calendar_of(appointments, practice: str, host: str, white_label: bool = False) -> bytes:
+@dataclass(frozen=True)
+class Snapshot:
+    starts_at: datetime
+    sequence: int
+    status: str  # the event's STATUS: CONFIRMED, TENTATIVE (a request the practice hasn't answered) or CANCELLED
+
+
+def event_status(appointment: Appointment) -> str:
+    if appointment.cancelled_at is not None:
+        return "CANCELLED"
+    return "TENTATIVE" if appointment.status == "requested" else "CONFIRMED"
+
+
+def calendar_of(appointments, practice: str, host: str, white_label: bool = False, method: str = "PUBLISH",
+                as_of: Snapshot | None = None) -> bytes:
     """One iCalendar file holding each of these appointments as its own event."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{practice if white_label else 'Porch'}//Client portal//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     for appointment in appointments:
-        calendar.add_component(_calendar_event(appointment, practice, host))
+        calendar.add_component(_calendar_event(appointment, practice, host, as_of))
     return calendar.to_ical()
 
 
-def _calendar_event(appointment: Appointment, practice: str, host: str) -> Event:
+def _calendar_event(appointment: Appointment, practice: str, host: str, as_of: Snapshot | None = None) -> Event:
+    as_of = as_of or Snapshot(appointment.starts_at, appointment.sequence, event_status(appointment))
     event = Event()
     event.add("uid", f"appointment-{appointment.id}@{host}")
     event.add("dtstamp", clock.now())
-    event.add("dtstart", appointment.starts_at)
-    event.add("dtend", appointment.ends_at)
+    event.add("dtstart", as_of.starts_at)
+    event.add("dtend", as_of.starts_at + timedelta(minutes=appointment.duration_minutes))
     event.add("summary", f"Appointment with {appointment.practitioner.name} ({practice})")
-    event.add("sequence", appointment.sequence)
+    event.add("sequence", as_of.sequence)
     if appointment.kind == "telehealth" and appointment.join_url:
         event.add("location", appointment.join_url)
         event.add("url", appointment.join_url)
@@ -207,5 +226,5 @@ def _calendar_event(appointment: Appointment, practice: str, host: str) -> Event
     elif appointment.location:
         event.add("location", appointment.location)
         event.add("description", "In person.")
-    event.add("status", "CANCELLED" if appointment.cancelled_at else "CONFIRMED")
+    event.add("status", as_of.status)
     return event

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
 from app import clock
+from app.appointments.booking import may_book_online
 from app.appointments.models import next_appointment
 from app.auth.access import client_required
 from app.auth.sessions import signed_in_before
@@ -27,7 +28,7 @@ def _client_today(client: Client) -> date:
 
 
 def _upcoming(client: Client) -> dict:
-    return {"appointment": next_appointment(client.id, clock.now())}
+    return {"appointment": next_appointment(client.id, clock.now()), "may_book": may_book_online(client)}
 
 
 def _forms(client: Client) -> dict:

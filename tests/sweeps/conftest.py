@@ -138,6 +138,8 @@ def world(app) -> World:
         ids={
             "client_id": aisha.id,
             "appointment_id": db.session.scalar(select(Appointment.id).where(Appointment.client_id == aisha.id)),
+            "service_id": db.session.scalar(select(Service.id).where(Service.workspace_id == practice.id)
+                                            .order_by(Service.id)),  # a service booked online (not by Ben: new)
             "conversation_id": chat.id,
             "document_id": document.id,
             "template_id": template.id,
@@ -148,7 +150,6 @@ def world(app) -> World:
             "email_id": email.id,
             "token": in_progress.token,  # a tus upload's address
             "user_id": carlos.id,  # a colleague's page under Settings → Team, and his availability
-            "service_id": db.session.scalar(select(Service.id).where(Service.workspace_id == practice.id).limit(1)),
             "exception_id": carlos_day_off.id,  # a day off of Carlos's
             "invite_id": staff_invite.id,
             "device_id": owners_laptop.id,  # another signed-in device of the owner's

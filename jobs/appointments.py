@@ -43,7 +43,8 @@ def send_appointment_notice(notice_id: int) -> None:
     deliver_once(AppointmentNotice, notice_id, wanted=lambda notice: True, mail=_mail_notice)
 
 
-NOTICE_STATUS = {"booked": "CONFIRMED", "requested": "TENTATIVE", "rescheduled": "CONFIRMED", "cancelled": "CANCELLED"}
+NOTICE_STATUS = {"booked": "CONFIRMED", "requested": "TENTATIVE", "rescheduled": "CONFIRMED", "cancelled": "CANCELLED",
+                 "declined": "CANCELLED"}
 
 
 def _mail_notice(notice: AppointmentNotice) -> None:
@@ -51,7 +52,7 @@ def _mail_notice(notice: AppointmentNotice) -> None:
     client = appointment.client
     workspace = client.workspace
     host = urlsplit(current_app.config["PORCH_BASE_URL"]).hostname or "localhost"
-    method = "CANCEL" if notice.change == "cancelled" else "REQUEST"
+    method = "CANCEL" if NOTICE_STATUS[notice.change] == "CANCELLED" else "REQUEST"
     ics = calendar_file(appointment, workspace.name, host, white_label=workspace.white_label, method=method,
                         as_of=Snapshot(notice.starts_at, notice.sequence, NOTICE_STATUS[notice.change]))
     mail_from_practice(workspace, notice.email, f"appointment_{notice.change}", starts_at=notice.starts_at,

@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.appointments.models import Appointment
+from app.appointments.notices import tell_client
 from app.appointments.service import schedule_reminder
 from app.audit.trail import record
 from app.auth.models import User
@@ -44,6 +45,7 @@ def approve_request(appointment: Appointment, by: User) -> Appointment:
     """The request becomes a booked appointment, with its reminder."""
     _answer(appointment, "booked")
     schedule_reminder(appointment, appointment.client)
+    tell_client(appointment, "booked")
     record("appointment.request_approved", workspace_id=appointment.workspace_id, client_id=appointment.client_id,
            actor_user_id=by.id)
     return appointment
@@ -53,6 +55,7 @@ def decline_request(appointment: Appointment, by: User, message: str | None) -> 
     """The request is turned down and holds no time; `message` is for the client (no health information)."""
     _answer(appointment, "declined")
     appointment.decline_message = message or None
+    tell_client(appointment, "declined")
     record("appointment.request_declined", workspace_id=appointment.workspace_id, client_id=appointment.client_id,
            actor_user_id=by.id)
     return appointment

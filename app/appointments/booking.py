@@ -18,6 +18,7 @@ from app.appointments.notices import tell_client
 from app.appointments.service import Details, book_appointment, cancel_appointment, change_appointment
 from app.appointments.setup import BookingRules, Service, booking_rules_for
 from app.appointments.slots import open_slots
+from app.appointments.staff_notices import tell_practice
 from app.auth.models import User
 from app.clients.models import Client
 from app.db import db
@@ -117,6 +118,7 @@ def book_online(client: Client, service: Service, practitioner_id: int | None, s
     appointment.status = "requested" if rules.mode == "requests" else "booked"
     _flush_or_taken(service, offering, starts_at, practitioner_id)
     tell_client(appointment, appointment.status)
+    tell_practice(appointment, appointment.status)
     return appointment
 
 
@@ -143,7 +145,9 @@ def reschedule_online(appointment: Appointment, starts_at: datetime) -> Appointm
     if booking_rules_for(appointment.workspace_id).mode == "requests":
         appointment.status = "requested"
     _flush_or_taken(service, [practitioner], starts_at, practitioner.id)
-    tell_client(appointment, "rescheduled")
+    change = "requested" if appointment.status == "requested" else "rescheduled"  # a moved request asks again
+    tell_client(appointment, change)
+    tell_practice(appointment, change)
     return appointment
 
 
@@ -153,6 +157,7 @@ def cancel_online(appointment: Appointment) -> None:
     cancel_appointment(appointment)
     db.session.flush()
     tell_client(appointment, "cancelled")
+    tell_practice(appointment, "cancelled")
 
 
 def next_free(service: Service, practitioner: User | None, after: datetime,

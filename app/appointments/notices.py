@@ -1,4 +1,5 @@
-"""The e-mail a client gets when their online booking is made, requested, moved or cancelled.
+"""The e-mail a client gets when their online booking is made, requested, moved or cancelled, and when the practice
+answers a request.
 
 It says "appointment" and never the service (its name could tell what the client is being seen for): the time,
 the practitioner, a link to the portal, and an .ics update of the appointment (same UID, the SEQUENCE it had then).
@@ -12,7 +13,8 @@ from app.clients.models import Client
 from app.db import db
 from app.queue import enqueue
 
-CHANGES = {"booked": "booked", "requested": "requested", "rescheduled": "moved", "cancelled": "cancelled"}
+CHANGES = {"booked": "booked", "requested": "requested", "rescheduled": "moved", "cancelled": "cancelled",
+           "declined": "declined"}
 
 
 def tell_client(appointment: Appointment, change: str) -> AppointmentNotice | None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
+from app.appointments.answering import approve_request, decline_request
 from app.appointments.booking import (
     BookingRefused,
     SlotTaken,
@@ -25,6 +26,7 @@ from app.appointments.booking import (
 from app.appointments.models import Appointment, AppointmentNotice, AppointmentReminder
 from app.appointments.setup import BookingRules, Service, WeeklyHours
 from app.appointments.slots import open_slots
+from app.appointments.staff_notices import PracticeNotice
 from app.db import db
 from app.formatting import local_day, local_time
 from jobs.appointments import sweep_appointment_notices
@@ -251,7 +253,7 @@ def test_it_mails_the_client_without_the_service_and_with_a_calendar_update(smtp
     db.session.commit()
     run_jobs(app)
     run_jobs(app)
-    booked, moved, cancelled = smtp_server.messages
+    booked, moved, cancelled = smtp_server.to("aisha@example.com")
     assert booked["To"] == "aisha@example.com"
     assert booked["Subject"] == "Your appointment with Brunswick Practice is booked"
     body = booked.get_body(("plain",)).get_content()
@@ -277,7 +279,7 @@ def test_a_request_is_mailed_as_a_request_and_the_sweep_sends_a_dropped_notice(s
     book(online, at(TUESDAY, "10:00"))
     sweep_appointment_notices()  # as if the queued job had been lost; the job itself then finds it sent
     run_jobs(app)
-    [message] = [m for m in smtp_server.messages if "request" in m["Subject"]]
+    [message] = [m for m in smtp_server.to("aisha@example.com") if "request" in m["Subject"]]
     assert message["Subject"] == "Your appointment request to Brunswick Practice"
     assert "will confirm it" in message.get_body(("plain",)).get_content()
     assert str(_event(message)[2]["status"]) == "TENTATIVE"
@@ -522,3 +524,33 @@ def test_two_clients_confirming_the_same_time_at_once_get_one_booking(live_serve
     with live_server.app.app_context():
         booked = db.session.scalars(select(Appointment).where(Appointment.practitioner_id == carlos_id)).all()
         assert [a.starts_at for a in booked] == [first]
+
+
+def test_the_practitioner_hears_of_each_change_made_online(online):
+    appointment = book(online, at(TUESDAY, "10:00"))
+    reschedule_online(appointment, at(TUESDAY, "11:00"))
+    db.session.commit()
+    cancel_online(appointment)
+    db.session.commit()
+    told = db.session.scalars(select(PracticeNotice).order_by(PracticeNotice.id)).all()
+    assert [(n.user_id, n.change) for n in told] == [(online.carlos.id, c) for c in ("booked", "rescheduled",
+                                                                                      "cancelled")]
+
+
+def test_the_client_is_mailed_the_practices_answer_to_a_request(smtp_server, app, online):
+    online.rules.mode = "requests"
+    db.session.commit()
+    approved = book(online, at(TUESDAY, "10:00"))
+    declined = book(online, at(WEDNESDAY, "10:00"))
+    approve_request(approved, online.carlos)
+    decline_request(declined, online.carlos, "Carlos is away that week; please choose another day.")
+    db.session.commit()
+    run_jobs(app)
+    run_jobs(app)
+    subjects = {m["Subject"]: m for m in smtp_server.to("aisha@example.com")}
+    booked = subjects["Your appointment with Brunswick Practice is booked"]
+    assert str(_event(booked)[2]["status"]) == "CONFIRMED"
+    refused = subjects["Your appointment request to Brunswick Practice was declined"]
+    part, calendar, event = _event(refused)
+    assert str(calendar["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
+    assert "away that week" not in refused.as_string()  # the practice's words wait in the portal

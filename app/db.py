@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime
 
+from flask import g, has_app_context, has_request_context
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, Text, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Text, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 from app.crypto import decrypt, encrypt
 
@@ -67,3 +68,33 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+REQUEST_MEMO = "db_request_memo"
+
+
+def once_per_request(key, compute):
+    """`compute()`, asked once per request for `key` (the page and its badge both want the same count). Forgotten
+    as soon as this request writes anything, so an answer read after a change is always fresh; outside a request
+    (jobs, live pushes) always computed."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault(REQUEST_MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _forget_memo(*_args) -> None:
+    if has_app_context():
+        g.pop(REQUEST_MEMO, None)
+
+
+def _forget_memo_on_write(orm_execute_state) -> None:
+    if not orm_execute_state.is_select:
+        _forget_memo()
+
+
+for _event in ("after_flush", "after_commit", "after_rollback"):
+    event.listen(Session, _event, _forget_memo)
+event.listen(Session, "do_orm_execute", _forget_memo_on_write)

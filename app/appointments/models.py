@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.appointments.setup import Service
 from app.auth.models import User
@@ -103,6 +103,7 @@ def next_appointment(client_id: int, now: datetime) -> Appointment | None:
         select(Appointment)
         .where(Appointment.client_id == client_id, Appointment.cancelled_at.is_(None),
                Appointment.starts_at > now - LONGEST_APPOINTMENT)
+        .options(joinedload(Appointment.practitioner))  # the card names them: no second query
         .order_by(Appointment.starts_at)
         .limit(5)
     )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.auth.models import User, UserSession
@@ -78,8 +79,9 @@ def current_session() -> UserSession | None:
     token = session.get("sid")
     if not token:
         return None
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token),
-                                                       UserSession.ended_at.is_(None)))
+    return db.session.scalar(select(UserSession)
+                             .options(joinedload(UserSession.user).joinedload(User.client))
+                             .where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
 
 
 def idle_limit(user: User) -> timedelta:
@@ -98,7 +100,11 @@ def end_sessions_of(user: User) -> None:
 def signed_in_before(user: User) -> bool:
     """Whether `user` had a session before this one: a first visit is welcomed, a later one welcomed back."""
     token = session.get("sid")
-    current = token and db.session.scalar(select(UserSession.id).where(UserSession.token_hash == digest(token)))
+    known = g.get("live_session")
+    if token and known and known[0] == digest(token):
+        current = known[1]  # this request's own session, as the request loader found it
+    else:
+        current = token and db.session.scalar(select(UserSession.id).where(UserSession.token_hash == digest(token)))
     earlier = select(UserSession.id).where(UserSession.user_id == user.id)
     if current:
         earlier = earlier.where(UserSession.id < current)
@@ -130,6 +136,7 @@ def signed_in_user(_request) -> User | None:
     if not row.user.is_active:
         session.pop("sid", None)
         return None
+    g.live_session = (row.token_hash, row.id)  # read before any commit expires the row
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION and request.endpoint not in SILENT_ENDPOINTS:
         row.last_seen_at = row.user.last_seen_at = now
         db.session.commit()

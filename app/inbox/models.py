@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import EncryptedText, db
+from app.db import EncryptedText, db, once_per_request
 from app.mail import OwedEmail
 
 
@@ -99,7 +99,12 @@ class MessageNotification(OwedEmail, db.Model):
 
 
 def unread_for_client(client_id: int) -> tuple[int, list[str]]:
-    """How many messages from others the client hasn't read, and who sent them."""
+    """How many messages from others the client hasn't read, and who sent them (once per request: the Messages
+    card and the navigation badge show the same count)."""
+    return once_per_request(("unread_for_client", client_id), lambda: _unread_for_client(client_id))
+
+
+def _unread_for_client(client_id: int) -> tuple[int, list[str]]:
     client_account = select(User.id).where(User.client_id == client_id).scalar_subquery()
     rows = db.session.execute(
         select(func.count(Message.id), User.name, User.client_id)

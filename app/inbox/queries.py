@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
-from app.db import contains, db
+from app.db import contains, db, once_per_request
 from app.inbox.models import Conversation, ConversationClient, Message, StaffReading
 from app.paging import KeysetPage, keyset_page_of
 
@@ -139,7 +139,12 @@ def conversations_with(staff: User, client: Client) -> list[tuple[Conversation, 
 
 
 def unread_count_for_staff(staff: User) -> int:
-    """The badge: visible conversations a client wrote in since this staff member last read them."""
+    """The badge: visible conversations a client wrote in since this staff member last read them (once per request:
+    a conversation page shows it twice)."""
+    return once_per_request(("unread_count_for_staff", staff.id), lambda: _unread_count_for_staff(staff))
+
+
+def _unread_count_for_staff(staff: User) -> int:
     reading = and_(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
     query = (visible_conversations(staff).with_only_columns(func.count(), maintain_column_froms=True)
              .outerjoin(StaffReading, reading)

@@ -67,9 +67,10 @@ def card(name: str):
     if name not in CARDS:
         abort(404)
     client = current_user.client
-    cards = CARDS if not wants_fragment() else [name]
+    if wants_fragment():  # the card alone: no greeting, so no need to ask whether this is a return visit
+        return render("portal/home.html", f"portal/_card_{name}.html", client=client, **_card_context(client, [name]))
     return render("portal/home.html", f"portal/_card_{name}.html", client=client,
-                  returning=signed_in_before(current_user), **_card_context(client, cards))
+                  returning=signed_in_before(current_user), **_card_context(client, CARDS))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

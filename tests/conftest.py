@@ -485,6 +485,19 @@ class LiveServer:
 
 
 @pytest.fixture
+def served(app) -> Iterator[str]:
+    """The test's app over HTTP on loopback (no job thread, no mail server): its base URL."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
 def live_server(environment, smtp_server, make_app) -> Iterator[LiveServer]:
     """Porch served over HTTP on loopback, e-mailing through the test SMTP server, with its job thread running."""
     port = free_port()

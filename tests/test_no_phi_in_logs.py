@@ -3,13 +3,11 @@ told the practice (name, e-mail, phone, message, answer, file name) appears in a
 
 import logging
 import re
-import threading
 import urllib.request
 import uuid
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.db import db
 from app.documents.models import Document
@@ -18,7 +16,7 @@ from app.forms.builder import create_template
 from app.forms.models import FormQuestion, FormRequest
 from app.forms.service import CUSTOM
 from app.mail import OutboxEmail
-from tests.conftest import CSRF_IN_PAGE, PASSWORD, HttpVisitor, free_port, run_jobs
+from tests.conftest import CSRF_IN_PAGE, PASSWORD, HttpVisitor, run_jobs
 from tests.documents import files
 
 PHONE = "+1 207 555 0199"
@@ -58,18 +56,6 @@ def all_logs_at_debug():
         logging.getLogger(name).setLevel(level)
     for logger in disabled:
         logger.disabled = True
-
-
-@pytest.fixture
-def served(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def upload(visitor: HttpVisitor, path: str, name: str, data: bytes) -> int:

@@ -71,15 +71,8 @@ def approve(appointment_id: int):
     appointment = _request_or_404(appointment_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        approve_request(appointment, current_user)
-    except AlreadyAnswered:
-        db.session.rollback()
-        flash("That request was already answered.")
-        return see_other(url_for("booking_requests.index"))
-    db.session.commit()
-    flash(f"Booked: {appointment.client.full_name} is on the calendar.")
-    return see_other(url_for("booking_requests.index"))
+    return _answered(lambda: approve_request(appointment, current_user),
+                     f"Booked: {appointment.client.full_name} is on the calendar.")
 
 
 @bp.post("/calendar/requests/<int:appointment_id>/decline")
@@ -89,14 +82,20 @@ def decline(appointment_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         return render("appointments/decline.html", appointment=appointment, form=form, http_status=422)
+    return _answered(lambda: decline_request(appointment, current_user, form.message.data),
+                     f"Declined the request of {appointment.client.full_name}.")
+
+
+def _answered(answer, done: str):
+    """Give the answer and say so, or say that a colleague (or another tab) answered first."""
     try:
-        decline_request(appointment, current_user, form.message.data)
+        answer()
     except AlreadyAnswered:
         db.session.rollback()
         flash("That request was already answered.")
-        return see_other(url_for("booking_requests.index"))
-    db.session.commit()
-    flash(f"Declined the request of {appointment.client.full_name}.")
+    else:
+        db.session.commit()
+        flash(done)
     return see_other(url_for("booking_requests.index"))
 
 

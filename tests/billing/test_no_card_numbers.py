@@ -2,34 +2,20 @@
 table of the database, no log line (every logger at DEBUG, SQL parameters included) and no e-mail."""
 
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text
-from werkzeug.serving import make_server
 
 from app import clock
 from app.billing import service
 from app.billing.models import Invoice
 from app.db import db
 from app.mail import OutboxEmail
-from tests.conftest import PASSWORD, HttpVisitor, free_port, make_portal_account
+from tests.conftest import PASSWORD, HttpVisitor, make_portal_account
 
 TYPED = "4242 4242 4242 4242"
 FORMS_OF_THE_NUMBER = (TYPED, TYPED.replace(" ", ""), "4242-4242-4242-4242")
-
-
-@pytest.fixture
-def served(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Paying in a real browser: Carlos sends Aisha a $95 invoice; she adds the test card and pays it, and the home
+"""Paying in a real browser: Carlos sends Aisha a $95 invoice from her record; she adds the test card and pays it, and the home
 Invoices card says Paid; a second invoice paid with the declining card says why and stays Due. JavaScript on and
 off, axe on every page."""
 
@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from app import clock
 from app.billing import service
+from app.billing.models import Invoice
 from app.clients.models import Client
 from app.db import db
 from tests.browser.conftest import PHONE, carlos_and_aisha
@@ -28,6 +30,22 @@ def invoice_for(app, client_id: int, cents: int) -> str:
         service.send_invoice(invoice)
         db.session.commit()
         return invoice.number
+
+
+def carlos_sends_an_invoice(visit, javascript: bool, app, client_id: int, price: str) -> str:
+    """Carlos bills the client from her record, in the browser; the invoice's number."""
+    staff = visit.page(javascript)
+    log_in(staff, "carlos@brunswick.example")
+    staff.goto(f"/clients/{client_id}")
+    staff.get_by_role("region", name="Invoices").get_by_role("link", name="New invoice").click()
+    staff.locator("#lines-0-description").fill("Individual session")
+    staff.locator("#lines-0-unit_price").fill(price)
+    staff.get_by_role("button", name="Send to Aisha").click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Due")
+    staff.close()
+    with app.app_context():
+        return db.session.scalar(select(Invoice).where(Invoice.client_id == client_id)
+                                 .order_by(Invoice.id.desc()).limit(1)).number
 
 
 def add_test_card(page: Page, visit, number: str, first: bool = False) -> None:
@@ -54,7 +72,7 @@ def add_test_card(page: Page, visit, number: str, first: bool = False) -> None:
 def test_the_client_adds_the_test_card_pays_and_a_declined_card_leaves_the_invoice_due(
         javascript, live_server, visit):
     _, aisha_id = carlos_and_aisha(live_server.app)
-    first = invoice_for(live_server.app, aisha_id, 9500)
+    first = carlos_sends_an_invoice(visit, javascript, live_server.app, aisha_id, "95.00")
 
     aisha = visit.page(javascript, viewport=PHONE)
     log_in(aisha, "aisha@example.com", at="/portal/login")

@@ -31,14 +31,14 @@ def visible_conversations(staff: User):
     query = select(Conversation).where(Conversation.workspace_id == staff.workspace_id)
     if sees_every_client(staff):
         return query
-    # Correlated EXISTS, not IN: "conversations they wrote in" as IN (all their messages) cannot be hashed
-    # once they have written a few hundred thousand, and PostgreSQL then rescans it for every conversation;
-    # EXISTS is one lookup in messages(sender_id, conversation_id) per conversation.
-    on_roster = exists().where(ConversationClient.conversation_id == Conversation.id,
-                               care_team.c.client_id == ConversationClient.client_id,
-                               care_team.c.user_id == staff.id)
+    # The care team's conversations are few enough to hash once (IN); "conversations they wrote in" is not (a
+    # practitioner may have written hundreds of thousands of messages, and past work_mem PostgreSQL rescans
+    # that list for every conversation), so it is a correlated EXISTS: one index lookup in
+    # messages(sender_id, conversation_id) per conversation the first two tests leave over.
+    roster = select(ConversationClient.conversation_id).join(care_team, and_(
+        care_team.c.client_id == ConversationClient.client_id, care_team.c.user_id == staff.id))
     wrote = exists().where(Message.conversation_id == Conversation.id, Message.sender_id == staff.id)
-    return query.where(or_(Conversation.staff_user_id == staff.id, on_roster, wrote))
+    return query.where(or_(Conversation.staff_user_id == staff.id, Conversation.id.in_(roster), wrote))
 
 
 def _unread_for_staff(staff: User):

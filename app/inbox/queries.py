@@ -31,11 +31,14 @@ def visible_conversations(staff: User):
     query = select(Conversation).where(Conversation.workspace_id == staff.workspace_id)
     if sees_every_client(staff):
         return query
+    # The care team's conversations are few enough to hash once (IN); "conversations they wrote in" is not (a
+    # practitioner may have written hundreds of thousands of messages, and past work_mem PostgreSQL rescans
+    # that list for every conversation), so it is a correlated EXISTS: one index lookup in
+    # messages(sender_id, conversation_id) per conversation the first two tests leave over.
     roster = select(ConversationClient.conversation_id).join(care_team, and_(
         care_team.c.client_id == ConversationClient.client_id, care_team.c.user_id == staff.id))
-    wrote = select(Message.conversation_id).where(Message.sender_id == staff.id)
-    return query.where(or_(Conversation.staff_user_id == staff.id, Conversation.id.in_(roster),
-                           Conversation.id.in_(wrote)))
+    wrote = exists().where(Message.conversation_id == Conversation.id, Message.sender_id == staff.id)
+    return query.where(or_(Conversation.staff_user_id == staff.id, Conversation.id.in_(roster), wrote))
 
 
 def _unread_for_staff(staff: User):

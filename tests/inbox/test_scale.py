@@ -11,7 +11,7 @@ from app import clock
 from app.auth.models import User
 from app.db import db
 from app.inbox.models import Conversation, ConversationClient, Message
-from app.inbox.queries import unread_count_for_staff
+from app.inbox.queries import inbox, unread_count_for_staff
 from app.inbox.service import mark_read
 from tests.conftest import counting_queries, make_client, make_portal_account
 from tests.inbox.conftest import write
@@ -200,3 +200,10 @@ def test_a_conversation_page_runs_the_same_queries_for_5_or_120_messages(practic
     long_conversation(practice, chat, aisha_account, 115)
     assert conversation_queries(as_user, practice.carlos, f"/inbox/{chat.id}") == staff_few
     assert conversation_queries(as_user, aisha_account, f"/portal/messages/{chat.id}") == client_few
+
+
+def test_it_counts_and_lists_a_conversation_for_a_practitioner_who_only_wrote_in_it(practice, chat, aisha_account):
+    write(chat, practice.priya, "Covering for Carlos today")  # Priya: not addressed, not on Aisha's care team
+    write(chat, aisha_account, "Thanks, Priya")
+    assert unread_count_for_staff(practice.priya) == 1
+    assert [conversation.id for conversation, _ in inbox(practice.priya).items] == [chat.id]

@@ -1,6 +1,6 @@
-"""Paying in a real browser: Carlos sends Aisha a $95 invoice from her record; she adds the test card and pays it, and the home
-Invoices card says Paid; a second invoice paid with the declining card says why and stays Due. JavaScript on and
-off, axe on every page."""
+"""Paying in a real browser: Carlos sends Aisha a $95 invoice from her record; she adds the test card and pays it,
+and the home Invoices card says Paid; a second invoice paid with the declining card says why and stays Due.
+JavaScript on and off, axe on every page."""
 
 import re
 from datetime import timedelta

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
 from flask import Flask, has_request_context
@@ -12,6 +13,8 @@ from flask_login import current_user
 from app import clock
 
 LOCALE = "en_US"
+# How a practice may have its amounts written (Settings → Billing); the names are each locale's own.
+LOCALES = ("en_US", "en_CA", "fr_CA", "en_GB", "en_IE", "en_AU", "en_NZ", "de_DE", "fr_FR", "es_ES", "nl_NL")
 
 
 def viewer_time_zone() -> str | None:
@@ -63,8 +66,20 @@ def long_date(day: date) -> str:
     return format_date(day, "d MMMM yyyy", locale=LOCALE)
 
 
-def money(cents: int, currency: str) -> str:
-    return format_currency(cents / 100, currency, locale=LOCALE)
+def locale_name(locale: str) -> str:
+    return Locale.parse(locale).get_display_name(locale)
+
+
+def practice_locale() -> str:
+    """The signed-in person's practice's locale; Porch's own where there is none (jobs, public pages)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.workspace.locale
+    return LOCALE
+
+
+def money(cents: int, currency: str, locale: str | None = None) -> str:
+    """An amount in minor units written the practice's way: "$95.00" (en_US), "95,00 $US" (fr_CA)."""
+    return format_currency(cents / 100, currency, locale=locale or practice_locale())
 
 
 def init_app(app: Flask) -> None:

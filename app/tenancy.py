@@ -24,6 +24,7 @@ class Workspace(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
+    locale: Mapped[str] = mapped_column(String(16), default="en_US", server_default="en_US")  # a key of LOCALES
     brand_colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND_COLOUR)
     white_label: Mapped[bool] = mapped_column(Boolean, default=False)
     automate_portal_invites: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
-from app.form_base import stripped
+from app.billing.service import CURRENCIES
+from app.form_base import options, stripped
+from app.formatting import LOCALES, locale_name, money
 
 CRISIS_TEXT_LIMIT = 1000
 
@@ -32,3 +34,15 @@ class SecurityForm(FlaskForm):
         "Require two-step sign-in of all staff",
         description="Staff who haven't set up an authenticator app are asked to, at their next page, before "
                     "anything else.")
+
+
+class BillingSettingsForm(FlaskForm):
+    currency = SelectField(
+        "Currency", choices=options((c, c) for c in CURRENCIES), validate_choice=False,
+        validators=[AnyOf(CURRENCIES, message="Choose one of the currencies in the list.")],
+        description="New invoices and service prices are in this currency; invoices already made keep theirs.")
+    locale = SelectField(
+        "How amounts are written", validate_choice=False,
+        choices=options((code, f"{locale_name(code)}: {money(9500, 'USD', code)}") for code in LOCALES),
+        validators=[AnyOf(LOCALES, message="Choose one of the ways in the list.")],
+        description="Staff and clients see every amount this way, on pages and printed receipts.")

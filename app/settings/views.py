@@ -11,7 +11,7 @@ from app.inbox.forms import CommunicationsForm
 from app.inbox.policy import MODES
 from app.inbox.service import change_mode
 from app.pages import render, see_other
-from app.settings.forms import SafetyForm, SecurityForm, WorkflowsForm
+from app.settings.forms import BillingSettingsForm, SafetyForm, SecurityForm, WorkflowsForm
 from app.settings.policy import may_change_workspace_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -71,6 +71,22 @@ def safety():
         flash("Crisis text saved.")
         return see_other(url_for("settings.safety"))
     return render("settings/safety.html", form=form, http_status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/billing", methods=["GET", "POST"])
+@staff_required
+def billing():
+    if not may_change_workspace_settings(current_user):
+        abort(403)
+    workspace = current_user.workspace
+    form = BillingSettingsForm(obj=workspace)
+    if form.validate_on_submit():
+        workspace.currency, workspace.locale = form.currency.data, form.locale.data
+        record("settings.billing_changed", workspace_id=workspace.id, detail=f"{workspace.currency} {workspace.locale}")
+        db.session.commit()
+        flash("Billing settings saved.")
+        return see_other(url_for("settings.billing"))
+    return render("settings/billing.html", form=form, http_status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/security", methods=["GET", "POST"])

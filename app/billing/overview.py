@@ -18,7 +18,6 @@ from app.billing.models import Invoice, Payment, Refund
 from app.billing.policy import may_see_practice_billing
 from app.clients.models import Client
 from app.db import db
-from app.formatting import LOCALE
 from app.pages import render
 from app.paging import KeysetPage, cursor_arg, keyset_page_of
 from app.tenancy import Workspace
@@ -113,7 +112,7 @@ def received_by_month(workspace: Workspace) -> list[Month]:
         .where(Refund.workspace_id == workspace.id, Refund.created_at >= starts[0], Refund.created_at < starts[-1])
         .group_by(refund_month, Payment.currency))
     zone = ZoneInfo(workspace.time_zone)
-    months = [Month(format_date(start.astimezone(zone).date(), "MMMM yyyy", locale=LOCALE), {}, {})
+    months = [Month(format_date(start.astimezone(zone).date(), "MMMM yyyy", locale=workspace.locale), {}, {})
               for start in starts[:-1]]
     for n, currency, cents in received:
         months[n].received[currency] = int(cents)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 PREFIX = "porch:live:"
 MAX_QUEUED = 100
 RECONNECT_SECONDS = 1
+SUBSCRIBE_WAIT_SECONDS = 1
 
 
 def publish(channel: str, html: str) -> None:
@@ -49,7 +50,8 @@ def _drop(session: Session) -> None:
 
 
 class Inbox(queue.Queue):
-    """One socket's waiting (channel, html) pairs. `missed` says an update was dropped because it was full."""
+    """One socket's waiting (channel, html) pairs. `missed` says an update never reached it (it was full, or Redis
+    was lost): the socket then closes, and its page catches up."""
 
     def __init__(self):
         super().__init__(maxsize=MAX_QUEUED)
@@ -62,6 +64,10 @@ class LocalHub:
     def __init__(self):
         self._lock = threading.Lock()
         self._listeners: dict[str, set[Inbox]] = defaultdict(set)
+
+    def is_live(self) -> bool:
+        """Whether a socket opened now would get every update: always, inside one process."""
+        return True
 
     def send(self, channel: str, html: str) -> None:
         self.deliver(channel, html)
@@ -79,6 +85,13 @@ class LocalHub:
             except queue.Full:
                 inbox.missed = True
                 log.warning("a live socket is not keeping up; dropping an update for it")
+
+    def miss_all(self) -> None:
+        """Every socket of this process missed updates: each closes so that its page catches up."""
+        with self._lock:
+            inboxes = {inbox for listeners in self._listeners.values() for inbox in listeners}
+        for inbox in inboxes:
+            inbox.missed = True
 
     @contextmanager
     def listening(self, channels: list[str]) -> Iterator[Inbox]:
@@ -104,16 +117,27 @@ class RedisHub(LocalHub):
         self.redis = Redis.from_url(url)
         self._listener: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._subscribed = threading.Event()
+
+    def is_live(self) -> bool:
+        """Whether this process hears what the others publish: not while Redis is down (the pages poll then)."""
+        self._start_listener()
+        return self._subscribed.wait(SUBSCRIBE_WAIT_SECONDS)
 
     def send(self, channel: str, html: str) -> None:
-        self.redis.publish(PREFIX + channel, html)
+        self.send_all([(channel, html)])
 
     def send_all(self, published: list[tuple[str, str]]) -> None:
-        """In one round trip: a batch of closes publishes thousands."""
+        """In one round trip: a batch of closes publishes thousands. If Redis refuses them, no socket gets them:
+        this process's sockets close at once so that their pages catch up (the others' lose Redis too)."""
         pipeline = self.redis.pipeline(transaction=False)
         for channel, html in published:
             pipeline.publish(PREFIX + channel, html)
-        pipeline.execute()
+        try:
+            pipeline.execute()
+        except Exception:
+            self.miss_all()
+            raise
 
     @contextmanager
     def listening(self, channels: list[str]) -> Iterator[Inbox]:
@@ -132,10 +156,14 @@ class RedisHub(LocalHub):
             try:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(PREFIX + "*")
+                self._subscribed.set()
                 for message in pubsub.listen():
                     channel = message["channel"].decode()[len(PREFIX):]
                     self.deliver(channel, message["data"].decode())
             except Exception:
+                # What was published meanwhile is gone: every socket closes, its page polls until one opens again.
+                self._subscribed.clear()
+                self.miss_all()
                 log.warning("lost the Redis live-update subscription; reconnecting")
                 time.sleep(RECONNECT_SECONDS)
 

@@ -22,6 +22,7 @@ WAIT_SECONDS = 5
 RECHECK_SESSION_EVERY = timedelta(minutes=5)
 BATCH_MAX = 20
 SIGNED_OUT_CLOSE_CODE = 1008  # policy violation: htmx does not reconnect, and the page's polls meet the login page
+CATCH_UP_CLOSE_CODE = 1012  # service restart: htmx reconnects, and the page asks for what it missed (live.js)
 
 
 @bp.before_request
@@ -31,6 +32,14 @@ def refuse_foreign_or_anonymous():
         abort(403)
     if not current_user.is_authenticated:
         abort(401)
+
+
+@bp.before_request
+def refuse_while_paused():
+    """While this process can't hear the others (Redis is down) a socket would miss updates: refuse it, so that
+    the page keeps polling, and htmx tries again later, each time waiting longer."""
+    if not current_app.extensions["porch.hub"].is_live():
+        abort(503)
 
 
 def allowed_origins() -> set[str]:
@@ -54,12 +63,14 @@ def live(ws):
         db.session.close()  # a socket may stay open for hours: don't hold a database connection meanwhile
         while ws.connected:
             pushed = _waiting(inbox)
-            if any(channel == signed_out for channel, _ in pushed) or inbox.missed or clock.now() >= recheck_at:
+            if inbox.missed:
+                ws.close(CATCH_UP_CLOSE_CODE, "Catch up")
+                return
+            if any(channel == signed_out for channel, _ in pushed) or clock.now() >= recheck_at:
                 if signed_in_user(request) is None:
                     ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")  # the page falls back to polling
                     return
                 db.session.close()
-                inbox.missed = False
                 recheck_at = clock.now() + RECHECK_SESSION_EVERY
             fragments = "".join(html for channel, html in pushed if channel != signed_out)
             if fragments:

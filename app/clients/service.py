@@ -41,7 +41,7 @@ def active_staff_of(workspace_id: int) -> list[User]:
 CLIENTS_PER_PAGE = 50
 
 
-def _matching(query, text: str):
+def matching_clients(query, text: str):
     """`query` narrowed to clients whose name or e-mail contains `text` (a trigram index serves it on PostgreSQL)."""
     text = text.strip()[:SEARCH_MAX]
     if text:
@@ -51,7 +51,7 @@ def _matching(query, text: str):
 
 def client_page(query, text: str, cursor: str | None, size: int = CLIENTS_PER_PAGE) -> KeysetPage:
     """One page of matching clients by name, with their care teams loaded in one more query for the page."""
-    query = _matching(query, text).options(selectinload(Client.care_team))
+    query = matching_clients(query, text).options(selectinload(Client.care_team))
     return keyset_page_of(query, [Client.last_name, Client.first_name, Client.id], cursor, size, scope="clients")
 
 

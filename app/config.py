@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -14,6 +15,11 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 class ConfigError(RuntimeError):
     """Start-up refused: the message says which setting to fix."""
 
+
+def socket_reader(target) -> threading.Thread:
+    """simple-websocket's reader thread for one live socket, as a daemon: a stopping web process must not wait for
+    a socket whose other end went quiet (gunicorn's gthread worker would hang until it is killed)."""
+    return threading.Thread(target=target, daemon=True)
 
 def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
     production = environ.get("PORCH_ENV", "development") == "production"
@@ -56,7 +62,7 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # While Redis is unreachable the route limits count in each process's memory instead of failing the page.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024},
+        "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024, "thread_class": socket_reader},
     }
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings.update(secrets_for(environ, instance_path, production))

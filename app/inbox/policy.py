@@ -14,8 +14,9 @@ from datetime import timedelta
 from app.auth.models import User
 from app.auth.policy import is_practice_admin
 from app.clients.models import Client
-from app.clients.policy import sees_every_client
+from app.clients.policy import sees_every_client, visible_clients
 from app.inbox.models import Conversation
+from app.tenancy import scoped
 
 REPLY_ONLY = "reply_only"
 NEVER_INITIATE = "never_initiate"
@@ -66,6 +67,14 @@ def may_message_client(staff_user: User, client: Client) -> bool:
     if staff_user.workspace.communication_mode == ASSIGNED_ONLY and not sees_every_client(staff_user):
         return on_care_team(staff_user, client)
     return True
+
+
+def clients_staff_may_message(staff_user: User):
+    """`may_message_client` as a query, so a picker can search and count without loading every client."""
+    query = scoped(Client).where(Client.portal_disabled_at.is_(None))
+    if staff_user.workspace.communication_mode == ASSIGNED_ONLY:
+        query = visible_clients(staff_user).where(Client.portal_disabled_at.is_(None))
+    return query
 
 
 def may_see_conversation(user: User, conversation: Conversation, took_part: bool = False) -> bool:

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
+from wtforms.widgets import ListWidget, RadioInput
 
 from app.auth.access import staff_required
-from app.clients.models import Client
 from app.db import db
 from app.form_base import options
 from app.inbox import live
@@ -18,12 +18,13 @@ from app.inbox.display import (
 )
 from app.inbox.forms import ComposeForm, GroupForm, ReplyForm
 from app.inbox.models import Conversation, unread_for_client
+from app.inbox.picker import Offer, clients_on_offer
 from app.inbox.policy import may_close, may_message_client, may_reply, may_see_conversation
 from app.inbox.queries import conversations_with, inbox, took_part, unread_count_for_staff
 from app.inbox.service import close_by_hand, mark_read, post_message, start_conversation
 from app.pages import fragment_or_see_other, render, see_other, wants_fragment
 from app.paging import cursor_arg
-from app.tenancy import get_or_404, scoped
+from app.tenancy import get_or_404
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 STATUSES = ("open", "closed", "all")
@@ -38,12 +39,6 @@ def conversation_or_404(conversation_id: int) -> tuple[Conversation, bool]:
     return conversation, wrote
 
 
-def messageable_clients() -> list[Client]:
-    clients = db.session.scalars(scoped(Client).where(Client.portal_disabled_at.is_(None))
-                                 .order_by(Client.last_name, Client.first_name))
-    return [c for c in clients if may_message_client(current_user, c)]
-
-
 @bp.get("")
 @staff_required
 def index():
@@ -55,40 +50,60 @@ def index():
                   status=status, q=q, viewer=current_user, live_topics=["inbox"])
 
 
+def _as_choices(field, offer: Offer, labels: dict | None = None) -> None:
+    """Fill a client field from the offer: a select (or checkboxes) when every client fits, radios otherwise."""
+    labels = labels or {}
+    field.choices = options((c.id, c.full_name + labels.get(c.id, "")) for c in offer.clients)
+    if offer.searching and field.type == "SelectField":
+        field.widget, field.option_widget = ListWidget(prefix_label=False), RadioInput()
+
+
+def _searched() -> bool:
+    """The Find button was pressed: show the matches again, keeping what was written, without sending."""
+    return request.method == "POST" and "find" in request.form
+
+
 @bp.route("/compose", methods=["GET", "POST"])
 @staff_required
 def compose():
     """Staff are warned, before they write, when the chosen client can't read it yet (the conversation's page
     says so too)."""
     form = ComposeForm(client=request.args.get("client", type=int))
-    clients = messageable_clients()
-    not_reading = dict(not_reading_yet(clients))
-    form.client.choices = options((c.id, c.full_name + (" (not in the portal yet)" if c in not_reading else ""))
-                                  for c in clients)
-    form.client.render_kw = {"hx-get": url_for("inbox.compose"), "hx-trigger": "change",
-                             "hx-target": "#reader-note", "hx-swap": "outerHTML"}
-    chosen = next((c for c in clients if c.id == form.client.data), None)
+    q = request.values.get("q", "")[:100]
+    offer = clients_on_offer(current_user, q, [form.client.data] if isinstance(form.client.data, int) else [])
+    not_reading = dict(not_reading_yet(offer.clients))
+    _as_choices(form.client, offer, {c.id: " (not in the portal yet)" for c in not_reading})
+    if not offer.searching:
+        form.client.render_kw = {"hx-get": url_for("inbox.compose"), "hx-trigger": "change",
+                                 "hx-target": "#reader-note", "hx-swap": "outerHTML"}
+    chosen = next((c for c in offer.clients if c.id == form.client.data), None)
     warning = [(chosen, not_reading[chosen])] if chosen in not_reading else []
-    if form.validate_on_submit():
+    if not _searched() and form.validate_on_submit():
         conversation = start_conversation(current_user, [chosen], form.body.data, form.request_key.data)
         db.session.commit()
         return see_other(url_for("inbox.show", conversation_id=conversation.id))
-    return render("inbox/compose.html", "inbox/_reader_note.html", form=form, not_reading=warning,
-                  http_status=422 if form.is_submitted() else 200)
+    failed = form.is_submitted() and not _searched()
+    return render("inbox/compose.html", "inbox/_reader_note.html", form=form, not_reading=warning, offer=offer,
+                  q=q, http_status=422 if failed else 200)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
 @staff_required
 def new_group():
     form = GroupForm()
-    form.clients.choices = options((c.id, c.full_name) for c in messageable_clients())
-    if form.validate_on_submit():
-        clients = [get_or_404(Client, client_id) for client_id in form.clients.data]
+    q = request.values.get("q", "")[:100]
+    chosen_ids = [i for i in (form.clients.data or []) if isinstance(i, int)]
+    offer = clients_on_offer(current_user, q, chosen_ids)
+    _as_choices(form.clients, offer)
+    if not _searched() and form.validate_on_submit():
+        by_id = {c.id: c for c in offer.clients}
+        clients = [by_id[client_id] for client_id in form.clients.data]
         conversation = start_conversation(current_user, clients, form.body.data, form.request_key.data,
                                           title=form.title.data)
         db.session.commit()
         return see_other(url_for("inbox.show", conversation_id=conversation.id))
-    return render("inbox/new_group.html", form=form, http_status=422 if form.is_submitted() else 200)
+    failed = form.is_submitted() and not _searched()
+    return render("inbox/new_group.html", form=form, offer=offer, q=q, http_status=422 if failed else 200)
 
 
 @bp.get("/<int:conversation_id>")

@@ -1,30 +1,36 @@
 """Live updates: publish(channel, html) fans a rendered fragment out to every socket listening on the channel.
 
-Published fragments are handed over after the transaction commits (like jobs), so a socket never shows what
-the database does not hold. With REDIS_URL the fan-out goes through Redis pub/sub, one listener thread per
-process (started on first use, so after any fork); without it, in-process.
+Published fragments are handed over after the transaction commits (like jobs, but before them), so a socket never
+shows what the database does not hold. Everything one commit published travels as one bundle: with REDIS_URL as one
+Redis pub/sub message, read by one listener thread per process (started on first use, so after any fork); without
+it, in-process. Sockets that listen on the same channels (the tabs of one person on the same kind of page) form a
+group: a bundle is turned into one WebSocket frame per group, and the same bytes are written to each of its sockets.
 """
 
+import json
 import logging
-import queue
+import socket
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app
+from gevent.socket import socket as GeventSocket
 from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from wsproto.frame_protocol import FrameProtocol
 
 from app.db import db
 
 log = logging.getLogger(__name__)
 
-PREFIX = "porch:live:"
+CHANNEL = "porch:live"
 MAX_QUEUED = 100
 RECONNECT_SECONDS = 1
+WRITES_BEFORE_YIELDING = 256  # a fan-out to thousands of sockets lets the process's requests run now and then
 
 
 def publish(channel: str, html: str) -> None:
@@ -32,7 +38,7 @@ def publish(channel: str, html: str) -> None:
     db.session().info.setdefault("porch.live", []).append((channel, html))
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_commit", insert=True)  # before the jobs: the pushes are what a person waits for
 def _hand_over(session: Session) -> None:
     published = session.info.pop("porch.live", [])
     if not published:
@@ -48,12 +54,92 @@ def _drop(session: Session) -> None:
     session.info.pop("porch.live", None)
 
 
-class Inbox(queue.Queue):
-    """One socket's waiting (channel, html) pairs. `missed` says an update was dropped because it was full."""
+def text_frame(html: str) -> bytes:
+    """A server's WebSocket text frame: built once for every socket it goes to, never compressed (so any socket,
+    with or without permessage-deflate, can take the same bytes, and none holds a compressor)."""
+    return bytes(FrameProtocol(client=False, extensions=[]).send_data(html, fin=True))
 
-    def __init__(self):
-        super().__init__(maxsize=MAX_QUEUED)
-        self.missed = False
+
+class Listener:
+    """One open socket's place in the fan-out.
+
+    A frame is written straight to the socket when the kernel takes it at once and nothing waits before it; else it
+    is queued, in order, for the socket's own thread to write (`flush`). The socket's other writes (greeting,
+    pings, pongs, the close) go through `send`, behind what is queued, so no two frames ever interleave.
+    """
+
+    def __init__(self, sock: socket.socket, alerts: Iterable[str] = ()):
+        self.sock = sock
+        self.alerts = frozenset(alerts)
+        self.alerted = False  # a channel in `alerts` had news: the socket's thread should look (e.g. signed out)
+        self.missed = False  # a frame was dropped because too many were queued
+        self.stopped = False
+        self._queued: deque[bytes] = deque()
+        self._writing = threading.Lock()
+        self._woken = threading.Event()
+        self._gevent = isinstance(sock, GeventSocket)
+        self._direct = self._gevent or sock.gettimeout() is None
+
+    def offer(self, frame: bytes | None, alert: bool = False) -> None:
+        """Called by the hub for each bundle that concerns this socket; never waits."""
+        if alert:
+            self.alerted = True
+            self._woken.set()
+        if frame is None or self.stopped:
+            return
+        if len(self._queued) >= MAX_QUEUED:
+            self.missed = True
+            self._woken.set()
+            log.warning("a live socket is not keeping up; dropping an update for it")
+            return
+        if self._direct and not self._queued and self._writing.acquire(blocking=False):
+            try:
+                written = self._write_now(frame)
+            except OSError:
+                self.stopped = True  # gone: its own thread sees the socket closed and leaves
+                return
+            finally:
+                self._writing.release()
+            if written == len(frame):
+                return
+            frame = frame[written:]
+        self._queued.append(frame)
+        self._woken.set()
+
+    def _write_now(self, frame: bytes) -> int:
+        try:
+            if self._gevent:
+                return self.sock.send(frame, 0, 0.0)  # gevent's socket waits for room unless told not to
+            return self.sock.send(frame, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return 0
+
+    def send(self, data: bytes) -> int:
+        """Write `data` after everything queued before it (the socket's own thread, which may wait)."""
+        with self._writing:
+            self._flush()
+            self.sock.sendall(data)
+        return len(data)
+
+    def wait(self, seconds: float) -> None:
+        """Until something was queued or alerted, or `seconds` passed; then write what is queued."""
+        self._woken.wait(seconds)
+        self._woken.clear()
+        with self._writing:
+            self._flush()
+
+    def _flush(self) -> None:
+        while self._queued and not self.stopped:
+            self.sock.sendall(self._queued.popleft())
+
+
+class _Group:
+    """The sockets that listen on the same channels: they are sent the same frame."""
+
+    def __init__(self, channels: tuple[str, ...], alerts: frozenset[str]):
+        self.channels = channels
+        self.alerts = alerts
+        self.listeners: set[Listener] = set()
 
 
 class LocalHub:
@@ -61,43 +147,61 @@ class LocalHub:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._listeners: dict[str, set[Inbox]] = defaultdict(set)
+        self._groups: dict[tuple, _Group] = {}
+        self._by_channel: dict[str, set[_Group]] = defaultdict(set)
 
     def send(self, channel: str, html: str) -> None:
-        self.deliver(channel, html)
+        self.send_all([(channel, html)])
 
     def send_all(self, published: list[tuple[str, str]]) -> None:
-        for channel, html in published:
-            self.send(channel, html)
+        self.deliver(published)
 
-    def deliver(self, channel: str, html: str) -> None:
+    def deliver(self, published: list[tuple[str, str]]) -> None:
+        """One frame per group that listens on any of the bundle's channels, with its fragments in published order."""
         with self._lock:
-            listeners = list(self._listeners.get(channel, ()))
-        for inbox in listeners:
-            try:
-                inbox.put_nowait((channel, html))
-            except queue.Full:
-                inbox.missed = True
-                log.warning("a live socket is not keeping up; dropping an update for it")
+            touched: dict[_Group, list[tuple[str, str]]] = {}
+            for channel, html in published:
+                for group in self._by_channel.get(channel, ()):
+                    touched.setdefault(group, []).append((channel, html))
+            sends = [(group, pairs, list(group.listeners)) for group, pairs in touched.items()]
+        written = 0
+        for group, pairs, listeners in sends:
+            fragments = "".join(html for channel, html in pairs if channel not in group.alerts)
+            frame = text_frame(fragments) if fragments else None
+            alert = any(channel in group.alerts for channel, _ in pairs)
+            for listener in listeners:
+                listener.offer(frame, alert)
+                written += 1
+                if written % WRITES_BEFORE_YIELDING == 0:
+                    time.sleep(0)
 
     @contextmanager
-    def listening(self, channels: list[str]) -> Iterator[Inbox]:
-        inbox = Inbox()
+    def listening(self, channels: list[str], sock: socket.socket, alerts: Iterable[str] = ()) -> Iterator[Listener]:
+        listener = Listener(sock, alerts)
+        key = (tuple(channels), listener.alerts)
         with self._lock:
-            for channel in channels:
-                self._listeners[channel].add(inbox)
-        try:
-            yield inbox
-        finally:
-            with self._lock:
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(*key)
                 for channel in channels:
-                    self._listeners[channel].discard(inbox)
-                    if not self._listeners[channel]:
-                        del self._listeners[channel]
+                    self._by_channel[channel].add(group)
+            group.listeners.add(listener)
+        try:
+            yield listener
+        finally:
+            listener.stopped = True
+            with self._lock:
+                group.listeners.discard(listener)
+                if not group.listeners:
+                    del self._groups[key]
+                    for channel in channels:
+                        self._by_channel[channel].discard(group)
+                        if not self._by_channel[channel]:
+                            del self._by_channel[channel]
 
 
 class RedisHub(LocalHub):
-    """Fan-out across processes: publish to Redis; one thread per process hands messages to local sockets."""
+    """Fan-out across processes: publish each commit's bundle to Redis; one thread per process hands it on."""
 
     def __init__(self, url: str):
         super().__init__()
@@ -105,21 +209,15 @@ class RedisHub(LocalHub):
         self._listener: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def send(self, channel: str, html: str) -> None:
-        self.redis.publish(PREFIX + channel, html)
-
     def send_all(self, published: list[tuple[str, str]]) -> None:
-        """In one round trip: a batch of closes publishes thousands."""
-        pipeline = self.redis.pipeline(transaction=False)
-        for channel, html in published:
-            pipeline.publish(PREFIX + channel, html)
-        pipeline.execute()
+        """One message, however many fragments: a batch of closes publishes thousands."""
+        self.redis.publish(CHANNEL, json.dumps(published))
 
     @contextmanager
-    def listening(self, channels: list[str]) -> Iterator[Inbox]:
+    def listening(self, channels: list[str], sock: socket.socket, alerts: Iterable[str] = ()) -> Iterator[Listener]:
         self._start_listener()
-        with super().listening(channels) as inbox:
-            yield inbox
+        with super().listening(channels, sock, alerts) as listener:
+            yield listener
 
     def _start_listener(self) -> None:
         with self._start_lock:
@@ -131,10 +229,9 @@ class RedisHub(LocalHub):
         while True:
             try:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(PREFIX + "*")
+                pubsub.subscribe(CHANNEL)
                 for message in pubsub.listen():
-                    channel = message["channel"].decode()[len(PREFIX):]
-                    self.deliver(channel, message["data"].decode())
+                    self.deliver([tuple(pair) for pair in json.loads(message["data"])])
             except Exception:
                 log.warning("lost the Redis live-update subscription; reconnecting")
                 time.sleep(RECONNECT_SECONDS)

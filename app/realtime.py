@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "porch:live"
 MAX_QUEUED = 100
 RECONNECT_SECONDS = 1
-WRITES_BEFORE_YIELDING = 256  # a fan-out to thousands of sockets lets the process's requests run now and then
+SUBSCRIBE_SECONDS = 5  # a socket opened while Redis is away still opens (and catches up by its page's polls)
+WRITES_BEFORE_YIELDING = 1000  # a fan-out to many thousands of sockets lets the process's requests run now and then
 
 
 def publish(channel: str, html: str) -> None:
@@ -208,14 +209,22 @@ class RedisHub(LocalHub):
         self.redis = Redis.from_url(url)
         self._listener: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._subscribed = threading.Event()
 
     def send_all(self, published: list[tuple[str, str]]) -> None:
-        """One message, however many fragments: a batch of closes publishes thousands."""
+        """One message, however many fragments: a batch of closes publishes thousands.
+
+        Then a pause, so that this process's listener hands the bundle to its sockets before the request goes on
+        to render its answer (under gevent nothing else runs until the request waits for something).
+        """
         self.redis.publish(CHANNEL, json.dumps(published))
+        time.sleep(0)
 
     @contextmanager
     def listening(self, channels: list[str], sock: socket.socket, alerts: Iterable[str] = ()) -> Iterator[Listener]:
         self._start_listener()
+        # What is published once the socket is told it listens must reach it: not before Redis confirmed.
+        self._subscribed.wait(SUBSCRIBE_SECONDS)
         with super().listening(channels, sock, alerts) as listener:
             yield listener
 
@@ -228,11 +237,15 @@ class RedisHub(LocalHub):
     def _listen(self) -> None:
         while True:
             try:
-                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub = self.redis.pubsub()
                 pubsub.subscribe(CHANNEL)
                 for message in pubsub.listen():
-                    self.deliver([tuple(pair) for pair in json.loads(message["data"])])
+                    if message["type"] == "subscribe":
+                        self._subscribed.set()
+                    elif message["type"] == "message":
+                        self.deliver([tuple(pair) for pair in json.loads(message["data"])])
             except Exception:
+                self._subscribed.clear()
                 log.warning("lost the Redis live-update subscription; reconnecting")
                 time.sleep(RECONNECT_SECONDS)
 

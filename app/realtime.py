@@ -93,7 +93,7 @@ class Listener:
             self._woken.set()
             log.warning("a live socket is not keeping up; dropping an update for it")
             return
-        if self._direct and not self._queued and self._writing.acquire(blocking=False):
+        if self._direct and not self._queued and not self.alerted and self._writing.acquire(blocking=False):
             try:
                 written = self._write_now(frame)
             except OSError:
@@ -123,14 +123,18 @@ class Listener:
         return len(data)
 
     def wait(self, seconds: float) -> None:
-        """Until something was queued or alerted, or `seconds` passed; then write what is queued."""
+        """Until something was queued or alerted, or `seconds` passed; then write what is queued (unless alerted)."""
         self._woken.wait(seconds)
         self._woken.clear()
+        self.flush()
+
+    def flush(self) -> None:
         with self._writing:
             self._flush()
 
     def _flush(self) -> None:
-        while self._queued and not self.stopped:
+        """While alerted, frames wait: the socket's thread decides first (a signed-out socket gets none of them)."""
+        while self._queued and not self.stopped and not self.alerted:
             self.sock.sendall(self._queued.popleft())
 
 

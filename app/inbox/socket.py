@@ -59,6 +59,7 @@ def live(ws):
                     return
                 db.session.close()
                 listener.alerted = listener.missed = False
+                listener.flush()  # what waited while it looked
                 recheck_at = clock.now() + RECHECK_SESSION_EVERY
 
 

@@ -3,6 +3,7 @@
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from wsproto.frame_protocol import FrameDecoder
 
 from app.realtime import LocalHub, text_frame
@@ -50,3 +51,17 @@ def test_it_drops_and_says_so_when_a_socket_falls_too_far_behind():
         for _ in range(2000):
             hub.send("user:1:badges", "y" * 4000)
         assert listener.missed
+
+
+def test_it_holds_frames_back_from_a_socket_told_to_check_its_session_until_it_has():
+    server, client = socket.socketpair()
+    hub = LocalHub()
+    with hub.listening(["user:1:badges", "sessions:1"], server, alerts=["sessions:1"]) as listener:
+        hub.send_all([("sessions:1", "ended"), ("user:1:badges", "<b>1</b>")])
+        assert listener.alerted
+        client.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            client.recv(1)  # nothing written yet, not even the alert itself
+        listener.alerted = False  # still signed in, as the socket's thread found
+        listener.flush()
+        assert frames_read(client, 1) == ["<b>1</b>"]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "porch:live"
 MAX_QUEUED = 100
 RECONNECT_SECONDS = 1
-SUBSCRIBE_SECONDS = 5  # a socket opened while Redis is away still opens (and catches up by its page's polls)
+SUBSCRIBE_WAIT_SECONDS = 1
 WRITES_BEFORE_YIELDING = 1000  # a fan-out to many thousands of sockets lets the process's requests run now and then
 
 
@@ -73,7 +73,7 @@ class Listener:
         self.sock = sock
         self.alerts = frozenset(alerts)
         self.alerted = False  # a channel in `alerts` had news: the socket's thread should look (e.g. signed out)
-        self.missed = False  # a frame was dropped because too many were queued
+        self.missed = False  # an update never reached it (too many were queued, or Redis was lost): it closes
         self.stopped = False
         self._queued: deque[bytes] = deque()
         self._writing = threading.Lock()
@@ -89,8 +89,7 @@ class Listener:
         if frame is None or self.stopped:
             return
         if len(self._queued) >= MAX_QUEUED:
-            self.missed = True
-            self._woken.set()
+            self.miss()
             log.warning("a live socket is not keeping up; dropping an update for it")
             return
         if self._direct and not self._queued and not self.alerted and self._writing.acquire(blocking=False):
@@ -105,6 +104,11 @@ class Listener:
                 return
             frame = frame[written:]
         self._queued.append(frame)
+        self._woken.set()
+
+    def miss(self) -> None:
+        """An update never reached this socket: its thread closes it, so that the page catches up."""
+        self.missed = True
         self._woken.set()
 
     def _write_now(self, frame: bytes) -> int:
@@ -155,6 +159,10 @@ class LocalHub:
         self._groups: dict[tuple, _Group] = {}
         self._by_channel: dict[str, set[_Group]] = defaultdict(set)
 
+    def is_live(self) -> bool:
+        """Whether a socket opened now would get every update: always, inside one process."""
+        return True
+
     def send(self, channel: str, html: str) -> None:
         self.send_all([(channel, html)])
 
@@ -179,6 +187,13 @@ class LocalHub:
                 written += 1
                 if written % WRITES_BEFORE_YIELDING == 0:
                     time.sleep(0)
+
+    def miss_all(self) -> None:
+        """Every socket of this process missed updates: each closes so that its page catches up."""
+        with self._lock:
+            listeners = [listener for group in self._groups.values() for listener in group.listeners]
+        for listener in listeners:
+            listener.miss()
 
     @contextmanager
     def listening(self, channels: list[str], sock: socket.socket, alerts: Iterable[str] = ()) -> Iterator[Listener]:
@@ -215,20 +230,30 @@ class RedisHub(LocalHub):
         self._start_lock = threading.Lock()
         self._subscribed = threading.Event()
 
+    def is_live(self) -> bool:
+        """Whether this process hears what the others publish: not while Redis is down (the pages poll then), nor
+        before Redis confirmed the subscription (what is published once a socket was greeted must reach it)."""
+        self._start_listener()
+        return self._subscribed.wait(SUBSCRIBE_WAIT_SECONDS)
+
     def send_all(self, published: list[tuple[str, str]]) -> None:
-        """One message, however many fragments: a batch of closes publishes thousands.
+        """One message, however many fragments: a batch of closes publishes thousands. If Redis refuses it, no
+        socket gets it: this process's sockets close at once so that their pages catch up (the others' lose Redis
+        too).
 
         Then a pause, so that this process's listener hands the bundle to its sockets before the request goes on
         to render its answer (under gevent nothing else runs until the request waits for something).
         """
-        self.redis.publish(CHANNEL, json.dumps(published))
+        try:
+            self.redis.publish(CHANNEL, json.dumps(published))
+        except Exception:
+            self.miss_all()
+            raise
         time.sleep(0)
 
     @contextmanager
     def listening(self, channels: list[str], sock: socket.socket, alerts: Iterable[str] = ()) -> Iterator[Listener]:
         self._start_listener()
-        # What is published once the socket is told it listens must reach it: not before Redis confirmed.
-        self._subscribed.wait(SUBSCRIBE_SECONDS)
         with super().listening(channels, sock, alerts) as listener:
             yield listener
 
@@ -249,7 +274,9 @@ class RedisHub(LocalHub):
                     elif message["type"] == "message":
                         self.deliver([tuple(pair) for pair in json.loads(message["data"])])
             except Exception:
+                # What was published meanwhile is gone: every socket closes, its page polls until one opens again.
                 self._subscribed.clear()
+                self.miss_all()
                 log.warning("lost the Redis live-update subscription; reconnecting")
                 time.sleep(RECONNECT_SECONDS)
 

@@ -3,7 +3,8 @@
 Run from the repository root:
     .venv/bin/python bench/scale.py [--scale 1.0] [--runs 20] [--server postgresql+psycopg://postgres@127.0.0.1:5432]
     .venv/bin/python bench/scale.py --drop        # drop the bench database
-The data lives in a database of its own (porch_bench), made on the first run and kept for the next ones:
+The data lives in a database of its own (porch_bench, or --database), made on the first run and kept for the next
+ones:
 10,000 clients, 20,000 conversations, 1,000,000 messages and 100,000 appointments at --scale 1, inserted in
 bulk through the models' column types (each distinct message body is encrypted once and reused). Then each
 page is fetched --runs times with the Flask test client, signed in as the owner, a practitioner and a client
@@ -42,19 +43,23 @@ def main() -> None:
     arguments.add_argument("--runs", type=int, default=20)
     arguments.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     arguments.add_argument("--drop", action="store_true", help="drop the bench database and stop")
+    arguments.add_argument("--database", default=DATABASE, type=_database_name,
+                           help="a database of its own, e.g. a copy (CREATE DATABASE … TEMPLATE porch_bench) for a "
+                                "branch whose migrations others' runs don't have")
     options = arguments.parse_args()
+    database = options.database
     server = create_engine(f"{options.server}/postgres", isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         if options.drop:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
             return
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE}):
-            connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}):
+            connection.execute(text(f"CREATE DATABASE {database}"))
     for variable in ("REDIS_URL", "SMTP_URL", "PORCH_ENV", "SECRET_KEY", "PORCH_ENCRYPTION_KEYS"):
         os.environ.pop(variable, None)
     instance = Path(tempfile.gettempdir()) / "porch-bench-scale"  # the encryption key stays with the data
     instance.mkdir(exist_ok=True)
-    os.environ.update({"DATABASE_URL": f"{options.server}/{DATABASE}", "PORCH_RUN_JOBS": "0",
+    os.environ.update({"DATABASE_URL": f"{options.server}/{database}", "PORCH_RUN_JOBS": "0",
                        "PORCH_INSTANCE_PATH": str(instance)})
     from app import create_app
 
@@ -67,6 +72,12 @@ def main() -> None:
     measure(app, engine, people, options.runs)  # each request in its own app context, as when served
 
 
+def _database_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise argparse.ArgumentTypeError("lower-case letters, digits and _ only")
+    return name
+
+
 def generate(scale: float) -> dict:
     """Make the data set unless it is there; return who to sign in as and what to open."""
     from flask_migrate import upgrade
@@ -77,6 +88,7 @@ def generate(scale: float) -> dict:
     from app.db import db
     from app.demo import load_demo_practice
     from app.inbox.models import ConversationClient, Message
+    from app.inbox.unread import recount_unread
 
     upgrade()
     if load_demo_practice():
@@ -90,8 +102,10 @@ def generate(scale: float) -> dict:
         conversations = _conversations(round(20_000 * scale), workspace_id, clients, staff, now)
         _messages(round(1_000_000 * scale), workspace_id, conversations, aisha.id, staff, now)
         _appointments(round(100_000 * scale), workspace_id, clients, staff, now)
+        recount_unread(workspace_id)  # the badges, as any bulk load must
         db.session.commit()
-        for name in ("clients", "conversations", "conversation_clients", "messages", "appointments", "care_team"):
+        for name in ("clients", "conversations", "conversation_clients", "messages", "appointments", "care_team",
+                     "staff_unread", "staff_unread_counts"):
             db.session.execute(text(f"ANALYZE {name}"))
         db.session.commit()
         print(f"generated in {time.perf_counter() - began:.0f} s")

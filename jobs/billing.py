@@ -1,6 +1,8 @@
 """The e-mail telling a client that the practice sent an invoice: at most once, and without amounts or lines."""
 
 from app.billing.models import InvoiceNotice
+from app.billing.processors import current_processor
+from app.billing.service import resume_card_payments
 from app.clients.models import Client
 from app.db import db
 from app.mail import link_to, mail_from_practice
@@ -29,3 +31,8 @@ def _mail(notice: InvoiceNotice) -> None:
 
 def sweep_invoice_notices() -> None:
     resend_due(InvoiceNotice, send_invoice_notice)
+
+
+def sweep_card_payments() -> None:
+    resume_card_payments(current_processor(),
+                         lambda payment: link_to("portal_billing.confirmed", invoice_id=payment.invoice_id))

@@ -4,7 +4,7 @@ from jobs import job
 from jobs.account import sweep_account_emails
 from jobs.alerts import sweep_alerts
 from jobs.appointments import sweep_appointment_notices, sweep_appointment_reminders
-from jobs.billing import sweep_invoice_notices
+from jobs.billing import sweep_card_payments, sweep_invoice_notices
 from jobs.booking_notices import sweep_practice_notices
 from jobs.clients import sweep_address_change_notices
 from jobs.conversations import sweep_conversations
@@ -32,3 +32,4 @@ def run_sweeps() -> None:
     sweep_exports()
     sweep_address_change_notices()
     sweep_invoice_notices()
+    sweep_card_payments()

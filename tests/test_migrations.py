@@ -121,3 +121,50 @@ def test_it_chains_the_audit_rows_already_stored(blank_database):
         assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 4
         db.session.remove()
         db.engine.dispose()
+
+
+# --- 0029: the staff unread badge kept as rows ----------------------------------------------------
+
+def test_it_counts_the_unread_conversations_already_stored_for_each_staff_member(blank_database):
+    from flask_migrate import upgrade
+
+    from app.inbox.unread import recount_unread
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": blank_database, "SECRET_KEY": "migrate",
+                      "PORCH_ENCRYPTION_KEYS": TEST_KEYS})
+    with app.app_context():
+        upgrade(revision="0026")
+        rows_before_0007()  # workspace 1, Carlos (user 1), Aisha (client 1), conversations 1 and 2
+        later = "2026-12-01 10:00:00"
+        for statement in [
+            "INSERT INTO users (id, workspace_id, email, name, password_hash, role, created_at) VALUES "
+            "(2, 1, 'owner@brunswick.example', 'Maya', 'x', 'owner', :now), "
+            "(3, 1, 'priya@brunswick.example', 'Priya', 'x', 'practitioner', :now), "
+            "(4, 1, 'dana@brunswick.example', 'Dana', 'x', 'practitioner', :now)",
+            "INSERT INTO users (id, workspace_id, email, name, password_hash, client_id, created_at) "
+            "VALUES (5, 1, 'aisha@example.com', 'Aisha', 'x', 1, :now)",
+            "INSERT INTO clients (id, workspace_id, first_name, last_name, time_zone, created_at) "
+            "VALUES (2, 1, 'Ben', 'Okafor', 'UTC', :now)",
+            "INSERT INTO care_team (client_id, user_id) VALUES (1, 1)",
+            "INSERT INTO conversations (id, workspace_id, is_group, staff_user_id, created_at) "
+            "VALUES (3, 1, false, 4, :now), (4, 1, false, NULL, :now)",
+            "INSERT INTO conversation_clients (conversation_id, client_id) VALUES (1, 1), (2, 2), (3, 2), (4, 1)",
+            "INSERT INTO messages (workspace_id, conversation_id, sender_id, body, created_at) "
+            "VALUES (1, 2, 3, 'x', :now)",
+            "UPDATE conversations SET last_client_message_at = :now WHERE id IN (1, 2, 3)",
+            "INSERT INTO staff_readings (conversation_id, user_id, last_read_at) VALUES (1, 2, :later), (2, 3, :now)",
+        ]:
+            db.session.execute(text(statement), {"now": NOW, "later": later})
+        db.session.commit()
+        upgrade(revision="0029")
+        rows = "SELECT user_id, conversation_id FROM staff_unread ORDER BY user_id, conversation_id"
+        counts = "SELECT user_id, conversations FROM staff_unread_counts ORDER BY user_id"
+        # Carlos: his client's; the owner: all but the one read; Priya read hers; Dana: the one addressed to her
+        assert [tuple(row) for row in db.session.execute(text(rows))] == [(1, 1), (2, 2), (2, 3), (4, 3)]
+        assert [tuple(row) for row in db.session.execute(text(counts))] == [(1, 1), (2, 2), (4, 1)]
+        recount_unread(1)
+        assert [tuple(row) for row in db.session.execute(text(rows))] == [(1, 1), (2, 2), (2, 3), (4, 3)]
+        assert [tuple(row) for row in db.session.execute(text(counts))] == [(1, 1), (2, 2), (4, 1)]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()

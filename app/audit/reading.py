@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.clients.models import Client
+from app.clients.service import matching_clients
 from app.db import db
 from app.documents.models import Document
 from app.forms.models import FormRequest
@@ -83,7 +84,7 @@ def _subjects(client: Client, events: list[AuditEvent]) -> dict[tuple[str, int],
 @dataclass
 class LogFilter:
     person_id: int | None = None
-    client_id: int | None = None
+    client: str | None = None  # part of a client's name or e-mail
     action: str | None = None
     since: date | None = None
     until: date | None = None
@@ -100,8 +101,12 @@ def log_page(workspace_id: int, time_zone: str, chosen: LogFilter, before: int |
     zone = ZoneInfo(time_zone)
     if chosen.person_id:
         query = query.where(AuditEvent.actor_user_id == chosen.person_id)
-    if chosen.client_id:
-        query = query.where(AuditEvent.client_id == chosen.client_id)
+    if chosen.client:
+        # The clients the text finds (the client list's search, a trigram index on PostgreSQL): what was done
+        # about them, and what their portal logins did.
+        clients = matching_clients(select(Client.id).where(Client.workspace_id == workspace_id), chosen.client)
+        logins = select(User.id).where(User.workspace_id == workspace_id, User.client_id.in_(clients))
+        query = query.where(or_(AuditEvent.client_id.in_(clients), AuditEvent.actor_user_id.in_(logins)))
     if chosen.action:
         query = query.where(AuditEvent.action == chosen.action)
     if chosen.since:

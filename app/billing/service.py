@@ -5,8 +5,10 @@ Calls that happen at the same moment are kept apart by the database, not by read
 invoice's row lock before it reads the balance, a refund takes its amount with a conditional UPDATE, and one
 invoice has at most one card payment in flight or made (a partial unique index, migration 0025)."""
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,9 +33,15 @@ from app.clients.models import Client
 from app.db import db, insert_on_conflict
 from app.tenancy import repeat_of
 
+log = logging.getLogger(__name__)
+
 CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "NZD")
 ALREADY_BEING_PAID = "This invoice is already being paid."
 MAX_TAX_BASIS_POINTS = 5000  # 50 %
+ANSWER_AWAITED = timedelta(minutes=10)  # a card payment pending longer than this lost the process asking for it
+KEY_REMEMBERED = timedelta(hours=23)  # processors keep an idempotency key a day: past that, asking again could charge
+RESUMED_PER_SWEEP = 100
+PROCESSOR_UNREACHED = "The card processor could not be reached. Try again."
 
 
 class BillingRefused(Exception):
@@ -298,22 +306,56 @@ def pay_by_card(invoice: Invoice, method: PaymentMethod, processor: PaymentProce
         raise BillingRefused({"invoice": ALREADY_BEING_PAID})
     if not new:
         return payment
-    db.session.commit()  # the key is taken before the processor is asked, so a retry finds it
+    db.session.commit()  # the key is taken before the processor is asked, so a retry (or the sweep) finds it
     try:
-        charge = processor.charge(customer=customer_for(method_client(method), processor), card=method.token,
-                                  amount_minor=amount, currency=invoice.currency, idempotency_key=idempotency_key,
-                                  description=f"Invoice {invoice.number}", return_url=return_url)
+        charge = _charge(payment, processor, return_url)
     except ProcessorError:
-        payment = db.session.get(Payment, payment.id)
-        payment.status = "error"
-        db.session.add(PaymentAttempt(workspace_id=payment.workspace_id, payment_id=payment.id, outcome="error",
-                                      decline_message="The card processor could not be reached. Try again.",
-                                      created_at=clock.now()))
-        db.session.commit()
+        _record_unreachable(db.session.get(Payment, payment.id))
         raise
     payment = db.session.get(Payment, payment.id)
     apply_charge(payment, charge)
     return payment
+
+
+def _charge(payment: Payment, processor: PaymentProcessor, return_url: str) -> Charge:
+    """Ask the processor to charge `payment` under its own key: asked twice, it charges once."""
+    method = db.session.get(PaymentMethod, payment.payment_method_id)
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    return processor.charge(customer=customer_for(method_client(method), processor), card=method.token,
+                            amount_minor=payment.amount_cents, currency=payment.currency,
+                            idempotency_key=payment.idempotency_key, description=f"Invoice {invoice.number}",
+                            return_url=return_url)
+
+
+def _record_unreachable(payment: Payment) -> None:
+    payment.status = "error"
+    db.session.add(PaymentAttempt(workspace_id=payment.workspace_id, payment_id=payment.id, outcome="error",
+                                  decline_message=PROCESSOR_UNREACHED, created_at=clock.now()))
+    db.session.commit()
+
+
+def resume_card_payments(processor: PaymentProcessor, return_url_for: Callable[[Payment], str]) -> None:
+    """Card payments left pending by a process that died before it heard the processor's answer (they hold their
+    invoice, so nobody could pay it): the processor is asked again under the payment's own key, which charges at
+    most once, and its answer is recorded. Unanswered for a day, the payment is given up as an error."""
+    now = clock.now()
+    stale = list(db.session.scalars(
+        select(Payment.id).where(Payment.method == "card", Payment.status == "pending",
+                                 Payment.created_at <= now - ANSWER_AWAITED)
+        .order_by(Payment.id).limit(RESUMED_PER_SWEEP)))
+    for payment_id in stale:
+        payment = db.session.get(Payment, payment_id)
+        try:
+            charge = (processor.charge_status(payment.processor_reference) if payment.processor_reference
+                      else _charge(payment, processor, return_url_for(payment)))
+        except ProcessorError:
+            db.session.rollback()
+            log.warning("card payment %s: the processor did not answer; asking again on the next sweep", payment_id)
+            payment = db.session.get(Payment, payment_id)
+            if payment.status == "pending" and payment.created_at <= now - KEY_REMEMBERED:
+                _record_unreachable(payment)
+            continue
+        apply_charge(payment, charge)
 
 
 def apply_charge(payment: Payment, charge: Charge) -> None:

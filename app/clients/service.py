@@ -12,6 +12,7 @@ from app.clients.invites import revoke_open_invites, send_portal_invite
 from app.clients.models import SEARCH_TEXT, AddressChangeNotice, Client
 from app.db import contains, db
 from app.forms.service import send_intake_form
+from app.inbox.unread import conversations_of_client, recount_unread
 from app.paging import KeysetPage, keyset_page_of
 from app.queue import enqueue
 from app.tenancy import Workspace, repeat_of
@@ -40,7 +41,7 @@ def active_staff_of(workspace_id: int) -> list[User]:
 CLIENTS_PER_PAGE = 50
 
 
-def _matching(query, text: str):
+def matching_clients(query, text: str):
     """`query` narrowed to clients whose name or e-mail contains `text` (a trigram index serves it on PostgreSQL)."""
     text = text.strip()[:SEARCH_MAX]
     if text:
@@ -50,7 +51,7 @@ def _matching(query, text: str):
 
 def client_page(query, text: str, cursor: str | None, size: int = CLIENTS_PER_PAGE) -> KeysetPage:
     """One page of matching clients by name, with their care teams loaded in one more query for the page."""
-    query = _matching(query, text).options(selectinload(Client.care_team))
+    query = matching_clients(query, text).options(selectinload(Client.care_team))
     return keyset_page_of(query, [Client.last_name, Client.first_name, Client.id], cursor, size, scope="clients")
 
 
@@ -108,8 +109,11 @@ def update_client(client: Client, *, first_name: str, last_name: str, email: str
            "birth_date": date_of_birth.isoformat() if date_of_birth else None, "time_zone": time_zone,
            "care_team": [u for u in staff_of(client.workspace_id) if u.id in set(care_team_ids)]}
     changed = [name for name in EDITABLE if getattr(client, name) != new[name]]
+    moved = sorted(user.id for user in set(client.care_team) ^ set(new["care_team"]))
     for name in changed:
         setattr(client, name, new[name])
+    if moved:  # the client's conversations appear in (or leave) their inbox, and its badge
+        recount_unread(client.workspace_id, conversations_of_client(client), moved)
     if "email" in changed:
         _move_login(client, old_email)
     if changed:

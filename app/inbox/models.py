@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -25,8 +25,8 @@ class Conversation(db.Model):
     closed_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     last_message_at: Mapped[datetime | None]
-    # When a client last wrote here: the staff unread badge compares it with each reader's StaffReading,
-    # so it never looks at the messages themselves. Set in the same transaction as the message.
+    # When a client last wrote here: the staff unread rows (app/inbox/unread.py) compare it with each reader's
+    # StaffReading, so they never look at the messages themselves. Set in the same transaction as the message.
     last_client_message_at: Mapped[datetime | None]
 
     members: Mapped[list["ConversationClient"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
@@ -61,6 +61,29 @@ class StaffReading(db.Model):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     last_read_at: Mapped[datetime]
+
+
+class StaffUnread(db.Model):
+    """A conversation this staff member may see with a client message they haven't read: one row of their badge.
+
+    Derived from the conversation, its readings, care teams and roles, and rewritten (app/inbox/unread.py) in
+    the transaction that changes any of those, so that the badge never has to look at all the conversations.
+    """
+
+    __tablename__ = "staff_unread"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True, index=True)
+
+
+class StaffUnreadCount(db.Model):
+    """How many StaffUnread rows a staff member has: the number on their Inbox link, read in one row lookup.
+    No row: none."""
+
+    __tablename__ = "staff_unread_counts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer)
 
 
 MESSAGE_MAX = 5000  # characters in one message

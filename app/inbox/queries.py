@@ -7,14 +7,15 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
+from app.auth.policy import PRACTICE_ADMIN_ROLES
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
 from app.db import contains, db, once_per_request
-from app.inbox.models import Conversation, ConversationClient, Message, StaffReading
+from app.inbox.models import Conversation, ConversationClient, Message, StaffUnread, StaffUnreadCount
 from app.paging import KeysetPage, keyset_page_of
 
 GROUP_NAME_SEARCH_LIMIT = 2000
@@ -41,13 +42,24 @@ def visible_conversations(staff: User):
     return query.where(or_(Conversation.staff_user_id == staff.id, Conversation.id.in_(roster), wrote))
 
 
+def _seen_by(staff_id, sees_every_conversation):
+    """The rule of visible_conversations as one condition on a conversation's row: a lookup per conversation
+    (EXISTS), for a handful of conversations or (with column arguments) for (conversation, user) pairs."""
+    roster = exists().where(ConversationClient.conversation_id == Conversation.id,
+                            care_team.c.client_id == ConversationClient.client_id, care_team.c.user_id == staff_id)
+    wrote = exists().where(Message.conversation_id == Conversation.id, Message.sender_id == staff_id)
+    return or_(sees_every_conversation, Conversation.staff_user_id == staff_id, roster, wrote)
+
+
+def seen_by_staff():
+    """visible_conversations' rule for every (Conversation, User) pair of a query at once: what the unread rows
+    (app/inbox/unread.py) are recounted with."""
+    return _seen_by(User.id, User.role.in_(PRACTICE_ADMIN_ROLES))
+
+
 def _unread_for_staff(staff: User):
-    """Unread for this staff member: a client wrote after they last read it (one index lookup per row)."""
-    read_up_to = (select(StaffReading.last_read_at)
-                  .where(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
-                  .scalar_subquery())
-    return and_(Conversation.last_client_message_at.is_not(None),
-                or_(read_up_to.is_(None), Conversation.last_client_message_at > read_up_to))
+    """Unread for this staff member: the conversation has one of their unread rows (one index lookup per row)."""
+    return exists().where(StaffUnread.conversation_id == Conversation.id, StaffUnread.user_id == staff.id)
 
 
 INBOX_PAGE = 50
@@ -77,8 +89,8 @@ def inbox(staff: User, status: str = "open", search: str = "", cursor: str | Non
 def _with_unread_flags(staff: User, conversations: list[Conversation]) -> list[tuple[Conversation, bool]]:
     if not conversations:
         return []
-    unread = set(db.session.scalars(select(Conversation.id).where(
-        Conversation.id.in_([c.id for c in conversations]), _unread_for_staff(staff))))
+    unread = set(db.session.scalars(select(StaffUnread.conversation_id).where(
+        StaffUnread.user_id == staff.id, StaffUnread.conversation_id.in_([c.id for c in conversations]))))
     return [(conversation, conversation.id in unread) for conversation in conversations]
 
 
@@ -107,25 +119,22 @@ def unread_in(viewer: User, conversation: Conversation) -> bool:
 
 
 def unread_in_each(audiences: dict[Conversation, list[User]]) -> set[tuple[int, int]]:
-    """(viewer id, conversation id) for each viewer with unread messages there, as `unread_in` says, in two queries."""
+    """(viewer id, conversation id) for each viewer with unread messages there, as `unread_in` says, in two queries
+    (staff: their unread rows, which may name staff outside `audiences` too)."""
     ids = [conversation.id for conversation in audiences]
-    readings = {(reading.conversation_id, reading.user_id): reading.last_read_at for reading in
-                db.session.scalars(select(StaffReading).where(StaffReading.conversation_id.in_(ids)))}
+    unread = {(user_id, conversation_id) for user_id, conversation_id in db.session.execute(
+        select(StaffUnread.user_id, StaffUnread.conversation_id).where(StaffUnread.conversation_id.in_(ids)))}
     newest: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     for conversation_id, sender_id, created_at in db.session.execute(
             select(Message.conversation_id, Message.sender_id, func.max(Message.created_at))
             .where(Message.conversation_id.in_(ids)).group_by(Message.conversation_id, Message.sender_id)):
         newest[conversation_id].append((sender_id, created_at))
-    unread = set()
     for conversation, viewers in audiences.items():
         for viewer in viewers:
             if viewer.is_staff:
-                read_up_to = readings.get((conversation.id, viewer.id))
-                written = conversation.last_client_message_at
-            else:
-                read_up_to = next((m.last_read_at for m in conversation.members
-                                   if m.client_id == viewer.client_id), None)
-                written = max((at for sender, at in newest[conversation.id] if sender != viewer.id), default=None)
+                continue  # their unread rows say it
+            read_up_to = next((m.last_read_at for m in conversation.members if m.client_id == viewer.client_id), None)
+            written = max((at for sender, at in newest[conversation.id] if sender != viewer.id), default=None)
             if written is not None and (read_up_to is None or written > read_up_to):
                 unread.add((viewer.id, conversation.id))
     return unread
@@ -135,26 +144,24 @@ def conversations_with(staff: User, client: Client) -> list[tuple[Conversation, 
     """The conversations this staff member may see that have this client in them, for the client record."""
     with_client = select(ConversationClient.conversation_id).where(ConversationClient.client_id == client.id)
     unread = case((_unread_for_staff(staff), 1), else_=0).label("unread")
-    rows = db.session.execute(visible_conversations(staff).add_columns(unread)
-                              .where(Conversation.id.in_(with_client))
+    # A client has a handful of conversations: each is checked on its own rather than hashing all the
+    # practitioner's (visible_conversations), which at a large practice is thousands.
+    seen = _seen_by(staff.id, true() if sees_every_client(staff) else false())
+    rows = db.session.execute(select(Conversation, unread).where(Conversation.workspace_id == staff.workspace_id,
+                                                                 Conversation.id.in_(with_client), seen)
                               .order_by(Conversation.last_message_at.desc().nulls_last()).limit(20)).all()
     return [(conversation, bool(flag)) for conversation, flag in rows]
 
 
 def unread_count_for_staff(staff: User) -> int:
-    """The badge: visible conversations a client wrote in since this staff member last read them (once per request:
-    a conversation page shows it twice)."""
+    """The badge: visible conversations a client wrote in since this staff member last read them, as counted in
+    one row by app/inbox/unread.py (once per request: a conversation page shows it twice)."""
     return once_per_request(("unread_count_for_staff", staff.id), lambda: _unread_count_for_staff(staff))
 
 
 def _unread_count_for_staff(staff: User) -> int:
-    reading = and_(StaffReading.conversation_id == Conversation.id, StaffReading.user_id == staff.id)
-    query = (visible_conversations(staff).with_only_columns(func.count(), maintain_column_froms=True)
-             .outerjoin(StaffReading, reading)
-             .where(Conversation.last_client_message_at.is_not(None),
-                    or_(StaffReading.last_read_at.is_(None),
-                        Conversation.last_client_message_at > StaffReading.last_read_at)))
-    return db.session.scalar(query)
+    return db.session.scalar(select(StaffUnreadCount.conversations)
+                             .where(StaffUnreadCount.user_id == staff.id)) or 0
 
 
 def conversations_of(client: Client, cursor: str | None = None, size: int = INBOX_PAGE) -> KeysetPage:

@@ -14,6 +14,7 @@ from app.db import db, insert_on_conflict
 from app.inbox import live
 from app.inbox.models import Conversation, ConversationClient, Message, MessageNotification, StaffReading
 from app.inbox.policy import MODES, QUIET_CLOSE_AFTER, REPLY_ONLY, closes_when_quiet
+from app.inbox.unread import hold_conversations, recount_unread
 from app.queue import enqueue_at
 from app.tenancy import Workspace, repeat_of
 
@@ -67,6 +68,7 @@ def post_message(conversation: Conversation, sender: User, body: str, request_ke
     else:
         conversation.closes_at = None  # the client replied: nothing to close
         mark_read(sender, conversation)
+        recount_unread(conversation.workspace_id, [conversation.id])  # unread now for the staff who see it
     live.conversation_changed(conversation, message, state_changed=reopened)
     return message
 
@@ -103,17 +105,22 @@ def owe_notification(conversation: Conversation, client: Client, now: datetime) 
 
 
 def mark_read(reader: User, conversation: Conversation) -> None:
-    now = clock.now()
     if reader.is_client:
+        now = clock.now()
         for member in conversation.members:
             if member.client_id == reader.client_id:
                 member.last_read_at = now
         return
+    # The time is taken once the conversation is held, so that the reading covers every message committed
+    # before it, and a message being posted now is counted after it (app/inbox/unread.py).
+    hold_conversations([conversation.id])
+    now = clock.now()
     # Two tabs opening the conversation at once both write the row: the second one updates it.
     db.session.execute(insert_on_conflict(StaffReading)
                        .values(conversation_id=conversation.id, user_id=reader.id, last_read_at=now)
                        .on_conflict_do_update(index_elements=["conversation_id", "user_id"],
                                               set_={"last_read_at": now}))
+    recount_unread(conversation.workspace_id, [conversation.id], [reader.id], held=True)
 
 
 def close_by_hand(conversation: Conversation, staff: User) -> None:

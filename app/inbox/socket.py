@@ -19,6 +19,7 @@ sock = Sock()
 WAIT_SECONDS = 5
 RECHECK_SESSION_EVERY = timedelta(minutes=5)
 SIGNED_OUT_CLOSE_CODE = 1008  # policy violation: htmx does not reconnect, and the page's polls meet the login page
+CATCH_UP_CLOSE_CODE = 1012  # service restart: htmx reconnects, and the page asks for what it missed (live.js)
 
 
 @bp.before_request
@@ -28,6 +29,14 @@ def refuse_foreign_or_anonymous():
         abort(403)
     if not current_user.is_authenticated:
         abort(401)
+
+
+@bp.before_request
+def refuse_while_paused():
+    """While this process can't hear the others (Redis is down) a socket would miss updates: refuse it, so that
+    the page keeps polling, and htmx tries again later, each time waiting longer."""
+    if not current_app.extensions["porch.hub"].is_live():
+        abort(503)
 
 
 def allowed_origins() -> set[str]:
@@ -53,12 +62,16 @@ def live(ws):
         db.session.close()  # a socket may stay open for hours: don't hold a database connection meanwhile
         while ws.connected:
             listener.wait(WAIT_SECONDS)  # the hub writes the frames; this writes those the socket could not take
-            if listener.alerted or listener.missed or clock.now() >= recheck_at:
+            if listener.missed:
+                listener.stopped = True
+                ws.close(CATCH_UP_CLOSE_CODE, "Catch up")
+                return
+            if listener.alerted or clock.now() >= recheck_at:
                 if signed_in_user(request) is None:
                     _close_signed_out(ws, listener)  # the page falls back to polling
                     return
                 db.session.close()
-                listener.alerted = listener.missed = False
+                listener.alerted = False
                 listener.flush()  # what waited while it looked
                 recheck_at = clock.now() + RECHECK_SESSION_EVERY
 

@@ -4,12 +4,17 @@
   var root = document.documentElement;
   document.addEventListener("htmx:wsOpen", function () { open = true; });
   document.addEventListener("htmx:wsClose", function () { open = false; root.setAttribute("data-live", "down"); });
-  // The server's first frame comes once it listens for this page: from then on nothing is missed.
-  document.addEventListener("htmx:wsAfterMessage", function () { root.setAttribute("data-live", "ready"); });
-  setInterval(function () {
-    if (open || !window.htmx) return;
+  function poll() {
+    if (!window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach(function (el) { htmx.trigger(el, "poll"); });
-  }, 20000);
+  }
+  // The server's first frame comes once it listens for this page: from then on nothing is missed, and what came
+  // while the socket was down (Redis restarting, a flaky network) is asked for once.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (root.getAttribute("data-live") === "down") poll();
+    root.setAttribute("data-live", "ready");
+  });
+  setInterval(function () { if (!open) poll(); }, 20000);
   // A pushed message can reach the page that already shows it (the answer to its own post): keep one copy.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var fragment = event.detail.fragment;

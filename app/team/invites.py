@@ -14,6 +14,7 @@ from app.auth.sessions import find_user, normalise_email
 from app.auth.tokens import new_token
 from app.clients.invites import INVITE_TTL, invite_behind, invite_used_up
 from app.db import db
+from app.inbox.unread import recount_unread
 from app.queue import enqueue
 from app.team.models import StaffInvite
 from app.tenancy import Workspace, repeat_of
@@ -69,6 +70,7 @@ def add_staff_with_password(workspace: Workspace, *, email: str, name: str, role
                      password_hash=hash_password(password), created_at=clock.now())
     db.session.add(colleague)
     db.session.flush()
+    recount_unread(colleague.workspace_id, staff=[colleague.id])  # an owner or admin sees what is unread already
     _revoke_open_invites(workspace.id, email)
     record("staff.added", workspace_id=workspace.id, subject_user_id=colleague.id, detail=role)
     return colleague
@@ -110,6 +112,7 @@ def accept_staff_invite(invite: StaffInvite, password: str) -> User:
                      password_hash=password_hash, created_at=now)
     db.session.add(colleague)
     db.session.flush()
+    recount_unread(colleague.workspace_id, staff=[colleague.id])  # an owner or admin sees what is unread already
     db.session.execute(update(StaffInvite).where(StaffInvite.id == invite.id).values(user_id=colleague.id)
                        .execution_options(synchronize_session=False))
     _revoke_open_invites(invite.workspace_id, invite.email)

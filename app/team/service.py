@@ -6,10 +6,12 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.audit.trail import record
 from app.auth.models import PasswordReset, User
+from app.auth.policy import PRACTICE_ADMIN_ROLES, is_practice_admin
 from app.auth.sessions import end_sessions_of
 from app.clients.models import Client, care_team
 from app.clients.service import SEARCH_MAX
 from app.db import contains, db
+from app.inbox.unread import conversations_of_client, recount_unread
 from app.paging import Page, page_of
 from app.team.models import StaffInvite
 from app.tenancy import Workspace
@@ -62,6 +64,8 @@ def change_role(member: User, new_role: str) -> None:
     if member.role == "owner" and member.is_active and _other_active_owners(member) == 0:
         raise LastOwner(workspace)
     before, member.role = member.role, new_role
+    if is_practice_admin(member) != (before in PRACTICE_ADMIN_ROLES):  # they now see every conversation, or not
+        recount_unread(member.workspace_id, staff=[member.id])
     record("staff.role_changed", workspace_id=member.workspace_id, subject_user_id=member.id,
            detail=f"{before} → {new_role}")
 
@@ -127,6 +131,7 @@ def add_to_roster(member: User, client: Client) -> bool:
             db.session.execute(insert(care_team).values(client_id=client.id, user_id=member.id))
     except IntegrityError:  # the same click, posted twice at once
         return False
+    recount_unread(client.workspace_id, conversations_of_client(client), [member.id])
     record("care_team.changed", workspace_id=client.workspace_id, client_id=client.id, subject_user_id=member.id,
            detail="added")
     return True
@@ -136,6 +141,7 @@ def remove_from_roster(member: User, client: Client) -> bool:
     removed = db.session.execute(delete(care_team).where(care_team.c.user_id == member.id,
                                                          care_team.c.client_id == client.id)).rowcount
     if removed:
+        recount_unread(client.workspace_id, conversations_of_client(client), [member.id])
         record("care_team.changed", workspace_id=client.workspace_id, client_id=client.id,
                subject_user_id=member.id, detail="removed")
     return bool(removed)

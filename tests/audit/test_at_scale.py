@@ -6,7 +6,7 @@ from html import unescape
 
 from app.audit.trail import record
 from app.db import db
-from tests.conftest import counting_queries, make_portal_account
+from tests.conftest import counting_queries, make_client, make_portal_account
 
 
 def views_of_aisha(practice, how_many: int) -> None:
@@ -44,3 +44,31 @@ def test_the_audit_log_and_record_views_run_the_same_queries_for_5_or_120_rows(p
             counts.append(len(statements))
         views_of_aisha(practice, 115)
     assert counts[:2] == counts[2:]
+
+
+def test_the_audit_log_finds_a_client_by_name_and_lists_no_clients_however_many_there_are(practice, as_user):
+    from sqlalchemy import insert
+
+    from app import clock
+    from app.clients.models import Client
+
+    account = make_portal_account(practice.aisha)
+    views_of_aisha(practice, 3)
+    ben = make_client(practice.workspace, "Ben", "Okafor", "ben@example.com", care_team=[practice.carlos])
+    record("client.viewed", workspace_id=practice.workspace.id, client_id=ben.id, actor_user_id=practice.carlos.id)
+    record("login", workspace_id=practice.workspace.id, actor_user_id=account.id)
+    db.session.commit()
+    owner = as_user(practice.owner)
+    few = owner.get("/settings/audit").get_data()
+    now = clock.now()
+    db.session.execute(insert(Client), [{"workspace_id": practice.workspace.id, "first_name": f"Client{n:04d}",
+                                         "last_name": "Many", "time_zone": "UTC", "created_at": now}
+                                        for n in range(300)])
+    db.session.commit()
+    many = owner.get("/settings/audit").get_data()
+    assert len(many) == len(few) and b"Client0001" not in many
+    aisha = owner.get("/settings/audit?client=+rahm+").get_data(as_text=True)
+    assert aisha.count("<td>client.viewed</td>") == 3 and "<td>login</td>" in aisha  # her login: done by her
+    assert "Ben Okafor" not in aisha and 'value="rahm"' in aisha
+    assert owner.get("/settings/audit?client=nobody-by-this-name").get_data(as_text=True).count("<tr>") == 0
+    assert owner.get("/settings/audit?client=" + "x" * 101).status_code == 422

@@ -1,6 +1,6 @@
 """Invoices and payments: validation writes nothing, money moves once per key, declines leave the invoice Due."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,10 +9,12 @@ from sqlalchemy import func, select, text
 from app import clock
 from app.audit.models import AuditEvent
 from app.billing import service
-from app.billing.models import Invoice, Payment, PaymentAttempt, latest_invoice
+from app.billing.models import Invoice, Payment, PaymentAttempt, PaymentMethod, latest_invoice
+from app.billing.processor import ProcessorError
 from app.billing.service import BillingRefused, Line
 from app.billing.test_mode import SIGNATURE_HEADER, TestModeProcessor, TestProcessorCharge, event_payload, sign
 from app.db import db
+from jobs.sweeps import run_sweeps
 
 SESSION = [Line("Individual session", 1, 9500)]
 TODAY = date(2026, 12, 3)
@@ -188,4 +190,74 @@ def test_two_payments_with_one_key_at_the_same_moment_charge_once(app, practice,
     db.session.expire_all()
     assert len(outcomes) == 2 and len(set(outcomes)) == 1
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert db.session.scalar(select(func.count()).select_from(TestProcessorCharge)) == 1
+
+
+class DiesBeforeAsking(TestModeProcessor):
+    """The process ends (a deploy, a crash) after the payment is recorded, before the processor hears of it."""
+
+    def charge(self, **request):
+        raise SystemExit
+
+
+class DiesBeforeHearing(TestModeProcessor):
+    """The processor charges the card, and the process ends before it records the answer."""
+
+    def charge(self, **request):
+        super().charge(**request)
+        raise SystemExit
+
+
+class Unreachable(TestModeProcessor):
+    def charge(self, **request):
+        raise ProcessorError("connection refused")
+
+
+def payment_cut_short(practice, visitor, dying: TestModeProcessor) -> tuple[Invoice, Payment]:
+    invoice, card = sent_invoice(practice), saved_card(practice, dying, visitor)
+    with pytest.raises(SystemExit):
+        service.pay_by_card(invoice, card, dying, "pay-1", "/portal/billing")
+    db.session.rollback()
+    return invoice, db.session.scalar(select(Payment))
+
+
+def resume(processor) -> None:
+    service.resume_card_payments(processor, lambda payment: "/portal/billing")
+
+
+@pytest.mark.parametrize("dying", [DiesBeforeAsking(), DiesBeforeHearing()], ids=["before asking", "before hearing"])
+def test_a_payment_whose_process_died_is_finished_by_the_sweep_and_charged_once(practice, processor, visitor, dying):
+    clock.freeze(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    invoice, payment = payment_cut_short(practice, visitor, dying)
+    assert payment.status == "pending"
+    card = db.session.get(PaymentMethod, payment.payment_method_id)
+    with pytest.raises(BillingRefused, match=service.ALREADY_BEING_PAID):  # it holds the invoice meanwhile
+        service.pay_by_card(invoice, card, processor, "pay-2", "/portal/billing")
+
+    resume(processor)  # a payment still under way in another process is left alone
+    assert db.session.get(Payment, payment.id).status == "pending"
+
+    clock.advance(service.ANSWER_AWAITED)
+    run_sweeps()
+    run_sweeps()
+    assert db.session.get(Payment, payment.id).status == "succeeded"
+    assert db.session.scalar(select(func.count()).select_from(TestProcessorCharge)) == 1
+    assert db.session.get(Invoice, invoice.id).status(TODAY) == "Paid"
+    assert db.session.scalars(select(AuditEvent.action)).all().count("payment.succeeded") == 1
+
+
+def test_a_payment_the_processor_never_answers_is_given_up_after_a_day_and_the_invoice_can_be_paid(
+        practice, processor, visitor):
+    clock.freeze(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    invoice, payment = payment_cut_short(practice, visitor, DiesBeforeAsking())
+    clock.advance(service.ANSWER_AWAITED)
+    resume(Unreachable())
+    assert db.session.get(Payment, payment.id).status == "pending"  # asked again on the next sweep
+
+    clock.advance(service.KEY_REMEMBERED)
+    resume(Unreachable())
+    assert db.session.get(Payment, payment.id).status == "error"
+    assert service.latest_decline(payment) == service.PROCESSOR_UNREACHED
+    card = db.session.get(PaymentMethod, payment.payment_method_id)
+    assert service.pay_by_card(invoice, card, processor, "pay-2", "/portal/billing").status == "succeeded"
     assert db.session.scalar(select(func.count()).select_from(TestProcessorCharge)) == 1

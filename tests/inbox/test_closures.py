@@ -122,6 +122,7 @@ def due_conversations(practice, how_many: int, written: bool = False) -> list[in
     """`how_many` Reply-only conversations with Aisha whose 48 quiet hours ended a minute ago (`written`: Carlos
     wrote the first message, Aisha replied and read it, and the owner read it too)."""
     from app.inbox.models import ConversationClient, Message, StaffReading
+    from app.inbox.unread import recount_unread
 
     now = clock.now()
     ids = []
@@ -142,6 +143,7 @@ def due_conversations(practice, how_many: int, written: bool = False) -> list[in
             conversation.last_client_message_at = now - HOURS_48 - timedelta(minutes=1)
             db.session.add(StaffReading(conversation_id=conversation.id, user_id=practice.owner.id, last_read_at=now))
         ids.append(conversation.id)
+    recount_unread(practice.workspace.id)  # rows written directly: the badges are counted as a bulk load does
     db.session.commit()
     return ids
 

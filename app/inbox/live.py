@@ -83,19 +83,21 @@ def conversation_changed(conversation: Conversation, message: Message | None = N
     db.session.flush()
     viewers = audience(conversation)
     with _rendering():
+        render = _Fragments()  # the page context (branding and such) once, not once per fragment
         for viewer in viewers:
             lists = "inbox" if viewer.is_staff else "messages"
             context = {"viewer": viewer, "conversation": conversation, "message": message, "live": True,
                        "state_changed": state_changed, "unread": unread_in(viewer, conversation),
                        "form": ReplyForm(meta={"csrf": False}, formdata=None)}
             publish(f"user:{viewer.id}:conversation-{conversation.id}",
-                    render_template("inbox/live/conversation.html", **context))
-            publish(f"user:{viewer.id}:{lists}", render_template("inbox/live/row.html", **context))
-            badges(viewer)
+                    render("inbox/live/conversation.html", (viewer.id,), context))
+            publish(f"user:{viewer.id}:{lists}", render("inbox/live/row.html", (viewer.id,), context))
+            publish(f"user:{viewer.id}:badges",
+                    render("inbox/live/badges.html", (viewer.id,), {"viewer": viewer, "live": True}))
             if viewer.is_client:
                 count, senders = unread_for_client(viewer.client_id)
-                publish(f"user:{viewer.id}:home", render_template(
-                    "inbox/live/client_card.html", unread_count=count, unread_from=senders, **context))
+                publish(f"user:{viewer.id}:home", render("inbox/live/client_card.html", (viewer.id,),
+                                                         {"unread_count": count, "unread_from": senders, **context}))
     return viewers
 
 

@@ -1,7 +1,5 @@
 """The live socket: one per open page of a signed-in user. It only pushes; everything a user writes goes by HTTP."""
 
-import queue
-from contextlib import suppress
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -13,14 +11,13 @@ from app import clock
 from app.auth.sessions import sessions_channel, signed_in_user
 from app.db import db
 from app.inbox.live import channels_for
-from app.realtime import Inbox
+from app.realtime import Listener, text_frame
 
 bp = Blueprint("live", __name__)
 sock = Sock()
 
 WAIT_SECONDS = 5
 RECHECK_SESSION_EVERY = timedelta(minutes=5)
-BATCH_MAX = 20
 SIGNED_OUT_CLOSE_CODE = 1008  # policy violation: htmx does not reconnect, and the page's polls meet the login page
 CATCH_UP_CLOSE_CODE = 1012  # service restart: htmx reconnects, and the page asks for what it missed (live.js)
 
@@ -53,35 +50,50 @@ def live(ws):
     channels = channels_for(user, request.args.get("topics", "").split(","))
     signed_out = sessions_channel(user.id)
     recheck_at = clock.now() + RECHECK_SESSION_EVERY
-    with current_app.extensions["porch.hub"].listening([*channels, signed_out]) as inbox:
+    hub = current_app.extensions["porch.hub"]
+    with hub.listening([*channels, signed_out], ws.sock, alerts=[signed_out]) as listener:
+        ws.sock = _WritesInLine(ws.sock, listener)
         # Listening from here on: a sign-out from now on reaches this socket; one just before is caught here.
         if signed_in_user(request) is None:
-            ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")
+            _close_signed_out(ws, listener)
             return
         # The badges as they are now catch up a page whose socket was down.
-        ws.send(render_template("inbox/live/badges.html", viewer=user, live=True))
+        listener.send(text_frame(render_template("inbox/live/badges.html", viewer=user, live=True)))
         db.session.close()  # a socket may stay open for hours: don't hold a database connection meanwhile
         while ws.connected:
-            pushed = _waiting(inbox)
-            if inbox.missed:
+            listener.wait(WAIT_SECONDS)  # the hub writes the frames; this writes those the socket could not take
+            if listener.missed:
+                listener.stopped = True
                 ws.close(CATCH_UP_CLOSE_CODE, "Catch up")
                 return
-            if any(channel == signed_out for channel, _ in pushed) or clock.now() >= recheck_at:
+            if listener.alerted or clock.now() >= recheck_at:
                 if signed_in_user(request) is None:
-                    ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")  # the page falls back to polling
+                    _close_signed_out(ws, listener)  # the page falls back to polling
                     return
                 db.session.close()
+                listener.alerted = False
+                listener.flush()  # what waited while it looked
                 recheck_at = clock.now() + RECHECK_SESSION_EVERY
-            fragments = "".join(html for channel, html in pushed if channel != signed_out)
-            if fragments:
-                ws.send(fragments)
 
 
-def _waiting(inbox: Inbox) -> list[tuple[str, str]]:
-    """What waits, as (channel, html) in order, for one frame (a message and its badge are published back to back)."""
-    waiting = []
-    with suppress(queue.Empty):
-        waiting.append(inbox.get(timeout=WAIT_SECONDS))
-        while len(waiting) < BATCH_MAX:
-            waiting.append(inbox.get_nowait())
-    return waiting
+def _close_signed_out(ws, listener: Listener) -> None:
+    listener.stopped = True  # nothing after the close frame
+    ws.close(SIGNED_OUT_CLOSE_CODE, "Signed out")
+
+
+class _WritesInLine:
+    """simple-websocket's socket, with its own writes (pings, pongs, the close) put in line behind the hub's frames."""
+
+    def __init__(self, sock, listener: Listener):
+        self._sock = sock
+        self._listener = listener
+
+    def send(self, data: bytes) -> int:
+        return self._listener.send(data)
+
+    def close(self) -> None:
+        self._listener.stopped = True
+        self._sock.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)

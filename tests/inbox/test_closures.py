@@ -153,7 +153,7 @@ class Pushes(list):
 
     def __init__(self, app, monkeypatch):
         super().__init__()
-        monkeypatch.setattr(app.extensions["porch.hub"], "send", lambda channel, html: self.append((channel, html)))
+        monkeypatch.setattr(app.extensions["porch.hub"], "send_all", self.extend)
 
     def to(self, channel: str) -> list[str]:
         return [html for sent_to, html in self if sent_to == channel]

@@ -255,3 +255,33 @@ def test_it_pushes_the_readers_badges_and_row_once_their_open_page_saw_a_message
         assert ">New<" not in pushed.rsplit(f'id="conversation-{conversation_id}"', 1)[1]
     finally:
         listening.close()
+
+
+def test_each_message_reaches_every_tab_of_a_client_on_both_processes_once_and_in_order(redis_url, environment,
+                                                                                      people):
+    """gevent workers (as served): two tabs on each process share one frame per process, written to both."""
+    port_a, port_b = free_port(), free_port()
+    environment.setenv("PORCH_BASE_URL", f"http://127.0.0.1:{port_a}")
+    servers = [start_gunicorn(port, "--worker-class", "gevent", "--workers", "1") for port in (port_a, port_b)]
+    try:
+        carlos = signed_in(f"http://127.0.0.1:{port_a}", "carlos@brunswick.example")
+        _, _, url = carlos.post("/inbox/compose", {"client": people.aisha.id, "body": "Hello",
+                                                   "request_key": str(uuid.uuid4())})
+        conversation_id = int(url.rsplit("/", 1)[1])
+        aisha = signed_in(f"http://127.0.0.1:{port_a}", "aisha@example.com")
+        tabs = [socket_of(aisha, f"conversation-{conversation_id}", server=f"http://127.0.0.1:{port}")
+                for port in (port_a, port_a, port_b, port_b)]
+        try:
+            said = [f"Message number {n} of five" for n in range(1, 6)]
+            for text in said:
+                say(carlos, f"/inbox/{conversation_id}", text)
+            for tab in tabs:
+                pushed = receive(tab, *said)
+                assert [pushed.count(text) for text in said] == [1] * 5
+                assert [pushed.index(text) for text in said] == sorted(pushed.index(text) for text in said)
+        finally:
+            for tab in tabs:
+                tab.close()
+    finally:
+        for server in servers:
+            stop_gunicorn(server)

@@ -26,12 +26,15 @@ def load_settings(environ: dict[str, str], instance_path: Path) -> dict:
     if production and not environ.get("PORCH_BASE_URL"):
         raise ConfigError("PORCH_BASE_URL must be set when PORCH_ENV=production: the public https:// address "
                           "of this Porch, used in every link Porch e-mails.")
+    database = database_url(environ.get("DATABASE_URL"), instance_path)
     settings = {
         "PORCH_ENV": "production" if production else "development",
         "PORCH_BASE_URL": environ.get("PORCH_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
-        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
-        # Errors and logs show SQL without its values: those are names, addresses, health data.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database,
+        # Errors and logs show SQL without its values: those are names, addresses, health data. A pooled
+        # PostgreSQL connection is checked before each request reuses it (the server may have restarted since);
+        # a SQLite file can't go away under an open connection, so it is not pinged on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": not database.startswith("sqlite")},
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "portal@porch.localhost"),

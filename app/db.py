@@ -75,8 +75,10 @@ REQUEST_MEMO = "db_request_memo"
 
 def once_per_request(key, compute):
     """`compute()`, asked once per request for `key` (the page and its badge both want the same count). Forgotten
-    as soon as this request writes anything, so an answer read after a change is always fresh; outside a request
-    (jobs, live pushes) always computed."""
+    as soon as this request writes anything (a flush, an UPDATE or INSERT, a rollback), so an answer read after a
+    change is always fresh; a commit alone changes nothing this request reads, so an answer worked out after the
+    last write is kept past it (a conversation page marks it read, commits, then shows the badge). Outside a
+    request (jobs, live pushes) always computed."""
     if not has_request_context():
         return compute()
     memo = g.setdefault(REQUEST_MEMO, {})
@@ -95,6 +97,6 @@ def _forget_memo_on_write(orm_execute_state) -> None:
         _forget_memo()
 
 
-for _event in ("after_flush", "after_commit", "after_rollback"):
+for _event in ("after_flush", "after_rollback"):
     event.listen(Session, _event, _forget_memo)
 event.listen(Session, "do_orm_execute", _forget_memo_on_write)

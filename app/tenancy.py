@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Boolean, String, Text, select
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import EncryptedText, db
 
@@ -34,6 +34,9 @@ class Workspace(db.Model):
     crisis_text: Mapped[str | None] = mapped_column(Text)
     getting_started_dismissed_at: Mapped[datetime | None]
     require_staff_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Read only to load the logo and welcome with the signed-in user in one query (app/auth/sessions.py); pages
+    # still look the branding up by id (app/branding/brand.py), which the identity map then answers.
+    branding = relationship("Branding", uselist=False, viewonly=True, lazy="raise")
 
     @property
     def crisis_text_for_clients(self) -> str:

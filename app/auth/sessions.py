@@ -12,12 +12,16 @@ from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.tokens import digest, new_token
 from app.db import db
 from app.realtime import publish
+from app.tenancy import Workspace
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 SESSIONS_ENDED = "sessions-ended"
 # An open page's live socket re-checks its session now and then; that is not activity, or no tab left open
 # would ever be signed out for being idle.
 SILENT_ENDPOINTS = frozenset({"live.live"})
+# Whether the user had signed in before this session began: asked once when it begins, kept in the signed
+# cookie, so the portal home doesn't ask the database again on every visit.
+RETURNING = "returning"
 
 
 def normalise_email(email: str) -> str:
@@ -42,6 +46,8 @@ def sign_in(user: User) -> None:
     session.clear()
     token, token_hash = new_token()
     now = clock.now()
+    session[RETURNING] = db.session.scalar(select(UserSession.id).where(UserSession.user_id == user.id)
+                                           .limit(1)) is not None
     db.session.add(UserSession(
         user_id=user.id, token_hash=token_hash, created_at=now, last_seen_at=now,
         user_agent=request.user_agent.string[:200], ip_address=request.remote_addr,
@@ -75,12 +81,15 @@ def end_other_sessions_of(user: User) -> None:
 
 
 def current_session() -> UserSession | None:
-    """This device's session row, while it is live."""
+    """This device's session row, while it is live, with what every page then shows of the user: the client
+    record and the practice with its branding (the page chrome), in the one query."""
     token = session.get("sid")
     if not token:
         return None
+    user = joinedload(UserSession.user)
     return db.session.scalar(select(UserSession)
-                             .options(joinedload(UserSession.user).joinedload(User.client))
+                             .options(user.joinedload(User.client),
+                                      user.joinedload(User.workspace).joinedload(Workspace.branding))
                              .where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
 
 
@@ -100,6 +109,8 @@ def end_sessions_of(user: User) -> None:
 def signed_in_before(user: User) -> bool:
     """Whether `user` had a session before this one: a first visit is welcomed, a later one welcomed back."""
     token = session.get("sid")
+    if token and isinstance(session.get(RETURNING), bool):
+        return session[RETURNING]  # noted when this session began
     known = g.get("live_session")
     if token and known and known[0] == digest(token):
         current = known[1]  # this request's own session, as the request loader found it

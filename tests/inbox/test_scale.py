@@ -210,3 +210,15 @@ def test_it_counts_and_lists_a_conversation_for_a_practitioner_who_only_wrote_in
     write(chat, aisha_account, "Thanks, Priya")
     assert unread_count_for_staff(practice.priya) == 1
     assert [conversation.id for conversation, _ in inbox(practice.priya).items] == [chat.id]
+
+
+def test_it_counts_the_unread_badge_once_on_a_conversation_page_that_marks_it_read(practice, chat, aisha_account,
+                                                                                     as_user):
+    """Reading commits before the page is drawn: the count the live badges were given after that write is kept
+    past the commit for the page's own badge, not asked again."""
+    long_conversation(practice, chat, aisha_account, 4)
+    carlos = as_user(practice.carlos)
+    with counting_queries() as statements:
+        assert carlos.get(f"/inbox/{chat.id}").status_code == 200
+    badge_counts = [s for s in statements if "staff_readings" in s and s.lstrip().upper().startswith("SELECT COUNT")]
+    assert len(badge_counts) == 1, badge_counts

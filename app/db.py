@@ -1,6 +1,7 @@
 """The database session, the model base and the column types every model shares."""
 
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import g, has_app_context, has_request_context
 from flask_sqlalchemy import SQLAlchemy
@@ -25,6 +26,15 @@ def insert_on_conflict(model):
     way to write a row that two requests may write at the same moment without one of them failing."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+def prepared(build):
+    """`build()`'s statement, made once on first use and then run with new values for its bindparam()s.
+
+    Putting a select() together costs more than running it (about 0.15 ms of Python against 0.05 ms for one of
+    the portal cards' queries on SQLite), so the statements every page asks (the session, the cards, the badge)
+    are built once per process."""
+    return cache(build)
 
 
 def contains(text: str) -> str:

@@ -9,7 +9,7 @@ PostgreSQL an exclusion constraint on online bookings (migration 0021) backs thi
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -21,7 +21,7 @@ from app.appointments.slots import open_slots
 from app.appointments.staff_notices import tell_practice
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import db
+from app.db import db, prepared
 from app.tenancy import repeat_of
 
 NEXT_SLOTS_SHOWN = 6
@@ -44,10 +44,14 @@ class SlotTaken(BookingRefused):
 
 def is_existing_client(client: Client, now: datetime | None = None) -> bool:
     """A client who has had, or has, an appointment the practice booked or accepted."""
-    now = now or clock.now()
-    return db.session.scalar(select(exists().where(
-        Appointment.client_id == client.id, Appointment.status == "booked",
-        (Appointment.cancelled_at.is_(None)) | (Appointment.starts_at < now)))) or False
+    return db.session.scalar(_booked_before(), {"client_id": client.id, "now": now or clock.now()}) or False
+
+
+@prepared
+def _booked_before():
+    return select(exists().where(
+        Appointment.client_id == bindparam("client_id"), Appointment.status == "booked",
+        (Appointment.cancelled_at.is_(None)) | (Appointment.starts_at < bindparam("now"))))
 
 
 def why_client_may_not_book(client: Client, rules: BookingRules | None = None) -> str | None:

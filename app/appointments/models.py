@@ -1,12 +1,12 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, false, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.appointments.setup import Service
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import EncryptedText, db
+from app.db import EncryptedText, db, prepared
 from app.mail import OwedEmail
 
 KINDS = {"telehealth": "Telehealth", "in_person": "In person"}
@@ -99,12 +99,16 @@ LONGEST_APPOINTMENT = timedelta(hours=12)
 
 def next_appointment(client_id: int, now: datetime) -> Appointment | None:
     """The client's next appointment that has not ended yet (one under way counts); cancelled ones left out."""
-    soonest = db.session.scalars(
-        select(Appointment)
-        .where(Appointment.client_id == client_id, Appointment.cancelled_at.is_(None),
-               Appointment.starts_at > now - LONGEST_APPOINTMENT)
-        .options(joinedload(Appointment.practitioner))  # the card names them: no second query
-        .order_by(Appointment.starts_at)
-        .limit(5)
-    )
+    soonest = db.session.scalars(_soonest_appointments(), {"client_id": client_id,
+                                                             "since": now - LONGEST_APPOINTMENT})
     return next((a for a in soonest if a.ends_at > now), None)
+
+
+@prepared
+def _soonest_appointments():
+    return (select(Appointment)
+            .where(Appointment.client_id == bindparam("client_id"), Appointment.cancelled_at.is_(None),
+                   Appointment.starts_at > bindparam("since"))
+            .options(joinedload(Appointment.practitioner))  # the card names them: no second query
+            .order_by(Appointment.starts_at)
+            .limit(5))

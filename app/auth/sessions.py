@@ -3,14 +3,15 @@
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.auth.models import User, UserSession
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.tokens import digest, new_token
-from app.db import db
+from app.clients.models import Client
+from app.db import db, prepared
 from app.realtime import publish
 from app.tenancy import Workspace
 
@@ -86,11 +87,17 @@ def current_session() -> UserSession | None:
     token = session.get("sid")
     if not token:
         return None
-    user = joinedload(UserSession.user)
-    return db.session.scalar(select(UserSession)
-                             .options(user.joinedload(User.client),
-                                      user.joinedload(User.workspace).joinedload(Workspace.branding))
-                             .where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
+    return db.session.scalar(_live_session(), {"token_hash": digest(token)})
+
+
+@prepared
+def _live_session():
+    # Encrypted columns no page chrome shows wait until a page asks for them: no decrypting on every request.
+    user = joinedload(UserSession.user).defer(User.phone).defer(User.totp_secret)
+    return (select(UserSession)
+            .options(user.joinedload(User.client).defer(Client.phone).defer(Client.birth_date),
+                     user.joinedload(User.workspace).joinedload(Workspace.branding))
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None)))
 
 
 def idle_limit(user: User) -> timedelta:

@@ -6,10 +6,10 @@ the processor's token and a label (brand, last four digits, expiry).
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, select, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import EncryptedText, db
+from app.db import EncryptedText, db, prepared
 from app.mail import OwedEmail
 
 MAX_QUANTITY = 1000
@@ -190,9 +190,13 @@ class ProcessorEvent(db.Model):
 
 
 def latest_invoice(client_id: int) -> Invoice | None:
-    return db.session.scalar(
-        select(Invoice)
-        .where(Invoice.client_id == client_id, Invoice.voided_at.is_(None), Invoice.is_draft.is_(False))
-        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_latest_invoice(), {"client_id": client_id})
+
+
+@prepared
+def _latest_invoice():
+    return (select(Invoice)
+            .where(Invoice.client_id == bindparam("client_id"), Invoice.voided_at.is_(None),
+                   Invoice.is_draft.is_(False))
+            .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+            .limit(1))

@@ -5,7 +5,7 @@ client until a staff member acknowledges it."""
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.auth.policy import PRACTICE_ADMIN_ROLES
 from app.clients.models import Client
 from app.clients.policy import visible_clients
-from app.db import db
+from app.db import db, prepared
 from app.forms import answers as kinds
 from app.forms.models import FormAlert, FormAlertEmail, FormAnswer, FormRequest
 from app.forms.questionnaires import PHQ9, SELF_HARM_ITEM
@@ -160,8 +160,13 @@ def acknowledged_alerts_of(client: Client, page: int = 1) -> AlertsPage:
 # --- what the client sees -----------------------------------------------------------------------
 
 def has_open_alert(client_id: int) -> bool:
-    return db.session.scalar(select(FormAlert.id).where(
-        FormAlert.client_id == client_id, FormAlert.acknowledged_at.is_(None)).limit(1)) is not None
+    return db.session.scalar(_open_alert(), {"client_id": client_id}) is not None
+
+
+@prepared
+def _open_alert():
+    return select(FormAlert.id).where(FormAlert.client_id == bindparam("client_id"),
+                                      FormAlert.acknowledged_at.is_(None)).limit(1)
 
 
 def has_open_alert_from(form: FormRequest) -> bool:

@@ -1,12 +1,12 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import EncryptedText, db
+from app.db import EncryptedText, db, prepared
 from app.mail import OwedEmail
 from app.tenancy import Workspace
 
@@ -192,8 +192,11 @@ class IntakeSetting(db.Model):
 
 
 def waiting_forms(client_id: int) -> list[FormRequest]:
-    return list(db.session.scalars(
-        select(FormRequest)
-        .where(FormRequest.client_id == client_id, FormRequest.submitted_at.is_(None))
-        .order_by(FormRequest.sent_at)
-    ))
+    return list(db.session.scalars(_waiting_forms(), {"client_id": client_id}))
+
+
+@prepared
+def _waiting_forms():
+    return (select(FormRequest)
+            .where(FormRequest.client_id == bindparam("client_id"), FormRequest.submitted_at.is_(None))
+            .order_by(FormRequest.sent_at))

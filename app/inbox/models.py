@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.clients.models import Client
-from app.db import EncryptedText, db, once_per_request
+from app.db import EncryptedText, db, once_per_request, prepared
 from app.mail import OwedEmail
 
 
@@ -128,15 +128,19 @@ def unread_for_client(client_id: int) -> tuple[int, list[str]]:
 
 
 def _unread_for_client(client_id: int) -> tuple[int, list[str]]:
-    client_account = select(User.id).where(User.client_id == client_id).scalar_subquery()
-    rows = db.session.execute(
-        select(func.count(Message.id), User.name, User.client_id)
-        .join(ConversationClient, ConversationClient.conversation_id == Message.conversation_id)
-        .join(User, User.id == Message.sender_id)
-        .where(ConversationClient.client_id == client_id, Message.sender_id.is_distinct_from(client_account),
-               (ConversationClient.last_read_at.is_(None)) | (Message.created_at > ConversationClient.last_read_at))
-        .group_by(User.name, User.client_id)
-        .order_by(User.name)
-    ).all()
+    rows = db.session.execute(_unread_by_sender(), {"client_id": client_id}).all()
     return sum(count for count, _, _ in rows), [name if staff is None else name.split()[0]
                                                  for _, name, staff in rows]
+
+
+@prepared
+def _unread_by_sender():
+    client_id = bindparam("client_id")
+    client_account = select(User.id).where(User.client_id == client_id).scalar_subquery()
+    return (select(func.count(Message.id), User.name, User.client_id)
+            .join(ConversationClient, ConversationClient.conversation_id == Message.conversation_id)
+            .join(User, User.id == Message.sender_id)
+            .where(ConversationClient.client_id == client_id, Message.sender_id.is_distinct_from(client_account),
+                   (ConversationClient.last_read_at.is_(None)) | (Message.created_at > ConversationClient.last_read_at))
+            .group_by(User.name, User.client_id)
+            .order_by(User.name))

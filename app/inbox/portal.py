@@ -107,7 +107,7 @@ def reply(conversation_id: int):
 def _read(conversation_id: int) -> Conversation:
     """The client's conversation, read up to now."""
     conversation = conversation_or_404(conversation_id)
-    mark_read(current_user, conversation)
-    live.read_live(current_user, conversation)  # published when this commits
+    if mark_read(current_user, conversation):
+        live.read_live(current_user, conversation)  # published when this commits
     db.session.commit()
     return conversation

@@ -104,13 +104,17 @@ def owe_notification(conversation: Conversation, client: Client, now: datetime) 
     return notification
 
 
-def mark_read(reader: User, conversation: Conversation) -> None:
+def mark_read(reader: User, conversation: Conversation) -> bool:
+    """Note that `reader` has read the conversation up to now. A client who had already read all of it changes
+    nothing (False: no write, no open page to tell). A staff member's reading is always written: it waits for a
+    client message being saved at that moment and covers it (app/inbox/unread.py)."""
     if reader.is_client:
         now = clock.now()
-        for member in conversation.members:
-            if member.client_id == reader.client_id:
-                member.last_read_at = now
-        return
+        unread = [member for member in conversation.members if member.client_id == reader.client_id
+                  and (member.last_read_at is None or member.last_read_at < (conversation.last_message_at or now))]
+        for member in unread:
+            member.last_read_at = now
+        return bool(unread)
     # The time is taken once the conversation is held, so that the reading covers every message committed
     # before it, and a message being posted now is counted after it (app/inbox/unread.py).
     hold_conversations([conversation.id])
@@ -121,6 +125,7 @@ def mark_read(reader: User, conversation: Conversation) -> None:
                        .on_conflict_do_update(index_elements=["conversation_id", "user_id"],
                                               set_={"last_read_at": now}))
     recount_unread(conversation.workspace_id, [conversation.id], [reader.id], held=True)
+    return True
 
 
 def close_by_hand(conversation: Conversation, staff: User) -> None:

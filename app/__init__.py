@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from app import compression, formatting, mail, queue, realtime, security
+from app import compression, formatting, mail, pages, queue, realtime, security
 from app.config import load_settings
 from app.db import db as database
 from app.extensions import csrf, limiter, login_manager, migrate
@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _register_page_context(app)
+    pages.remember_links(app)
     return app
 
 

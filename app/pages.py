@@ -1,9 +1,10 @@
 """How a view answers: the whole page, or only the fragment when htmx asks for it."""
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, flash, make_response, redirect, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request, url_for
 
 BROWSER_DROPS = dict.fromkeys(map(ord, "\t\n\r"))
 C0_AND_SPACE = "".join(map(chr, range(0x21)))
@@ -63,3 +64,29 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
     return normalised
+
+
+LINKS_REMEMBERED = 4096
+
+
+def remember_links(app: Flask) -> None:
+    """Templates' url_for remembers the links it made: werkzeug builds one in about 80 Python calls, and a portal
+    page has some 25, the same on every request. Only a relative link to a named endpoint is kept, as it depends
+    on nothing but its arguments and where the site is mounted; static files' fingerprints then stay as they
+    were when first asked, so the debug server (which reloads for code, not for static files) asks every time."""
+    if app.debug:
+        return
+
+    @lru_cache(maxsize=LINKS_REMEMBERED)
+    def link(script_root: str, endpoint: str, values: tuple) -> str:
+        return url_for(endpoint, **dict(values))
+
+    def remembered_url_for(endpoint: str, **values) -> str:
+        if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+            return url_for(endpoint, **values)
+        try:
+            return link(request.script_root, endpoint, tuple(sorted(values.items())))
+        except TypeError:  # a value that can't be a key (a list of query values): made afresh
+            return url_for(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = remembered_url_for

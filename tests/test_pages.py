@@ -25,3 +25,23 @@ def test_it_passes_a_status_variable_to_the_template_not_to_the_status_line(app)
 def test_it_takes_the_page_and_fragment_by_position_only(app):
     with app.test_request_context("/"), pytest.raises(TypeError):
         render(page="error.html", title="Inbox", message="")
+
+
+def test_it_makes_each_templates_link_for_where_the_site_is_mounted(app):
+    """Templates' url_for remembers links: one made under one mount point is never given under another."""
+    link = app.jinja_env.from_string("{{ url_for('auth.login') }} {{ url_for('static', filename='porch.css') }}")
+    with app.test_request_context("/"):
+        at_root = link.render()
+    with app.test_request_context("/", base_url="http://localhost/porch/"):
+        mounted = link.render()
+    with app.test_request_context("/"):
+        again = link.render()
+    assert at_root.startswith("/login ") and "/static/porch.css?v=" in at_root
+    assert mounted == " ".join(f"/porch{part}" for part in at_root.split())
+    assert again == at_root
+
+
+def test_it_makes_links_with_query_values_afresh(app):
+    link = app.jinja_env.from_string("{{ url_for('auth.login', next=['/a', '/b']) }}")
+    with app.test_request_context("/"):
+        assert link.render() == "/login?next=/a&amp;next=/b"

@@ -5,8 +5,9 @@ Run from the repository root:
     .venv/bin/python bench/scale.py --drop        # drop the bench database
 The data lives in a database of its own (porch_bench, or --database), made on the first run and kept for the next
 ones:
-10,000 clients, 20,000 conversations, 1,000,000 messages and 100,000 appointments at --scale 1, inserted in
-bulk through the models' column types (each distinct message body is encrypted once and reused). Then each
+10,000 clients, 20,000 conversations, 1,000,000 messages, 100,000 appointments and 200,000 audit events at --scale 1,
+inserted in bulk through the models' column types (each distinct message body is encrypted once and reused; the
+audit rows are hash-chained as the app chains them). Then each
 page is fetched --runs times with the Flask test client, signed in as the owner, a practitioner and a client
 (cards as htmx asks for them), and a table gives p50 / p95 in milliseconds, the queries each request ran and
 the bytes of the page.
@@ -23,7 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import column, create_engine, event, func, insert, select, table, text
+from sqlalchemy import column, create_engine, event, func, insert, select, table, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
@@ -34,6 +35,13 @@ BODIES = ["Checking in: how are the exercises going?", "Thanks, a little better 
           "Could we move Thursday's session to the afternoon?", "Here is the handout we talked about.",
           "I slept better after trying the breathing routine.", "See you next week."]
 BIG_CONVERSATION = 500  # messages in the conversation that is timed
+AUDIT_PER_CLIENT = 20
+# What staff do about a client over a year or so, about as often as they do it (opening the record most of all).
+AUDIT_ACTIONS = ["client.viewed"] * 10 + ["appointment.booked", "appointment.changed", "appointment.cancelled",
+                                          "client.updated", "form.sent", "invoice.sent", "care_team.changed",
+                                          "portal_invite.sent", "login", "login"]
+BROWSER = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 "
+           "Safari/605.1.15")
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
@@ -102,15 +110,19 @@ def generate(scale: float) -> dict:
         conversations = _conversations(round(20_000 * scale), workspace_id, clients, staff, now)
         _messages(round(1_000_000 * scale), workspace_id, conversations, aisha.id, staff, now)
         _appointments(round(100_000 * scale), workspace_id, clients, staff, now)
+        _audit_events(AUDIT_PER_CLIENT * len(clients), workspace_id, clients, [owner.id, *staff], now)
         recount_unread(workspace_id)  # the badges, as any bulk load must
         db.session.commit()
-        for name in ("clients", "conversations", "conversation_clients", "messages", "appointments", "care_team",
-                     "staff_unread", "staff_unread_counts"):
-            db.session.execute(text(f"ANALYZE {name}"))
-        db.session.commit()
+        # What autovacuum does to a live database sooner or later, done now so the timings don't depend on when it
+        # comes: statistics, the visibility map (index-only scans), and the trigram index's pending list merged
+        # in (until then every client search reads the list row by row and the planner scans the table instead).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in ("clients", "conversations", "conversation_clients", "messages", "appointments", "care_team",
+                         "staff_unread", "staff_unread_counts", "audit_events"):
+                connection.execute(text(f"VACUUM ANALYZE {name}"))
         print(f"generated in {time.perf_counter() - began:.0f} s")
     counts = {name: db.session.scalar(select(func.count()).select_from(table(name)))
-              for name in ("clients", "conversations", "messages", "appointments")}
+              for name in ("clients", "conversations", "messages", "appointments", "audit_events")}
     print(", ".join(f"{count:,} {name}" for name, count in counts.items()))
     aisha = db.session.scalars(select(User).where(User.email == "aisha@example.com")).one()
     biggest = db.session.scalar(
@@ -184,6 +196,32 @@ def _appointments(count: int, workspace_id: int, clients: list[int], staff: list
         db.session.execute(insert(Appointment), rows)
 
 
+def _audit_events(count: int, workspace_id: int, clients: list[int], staff: list[int], now) -> None:
+    """`count` rows over the past year, oldest first, chained from the chain's head as app.audit.trail chains them
+    (so that the chain still holds and the next recorded action follows on)."""
+    from app.audit.chain import hash_of
+    from app.audit.models import AuditChainHead, AuditEvent
+    from app.db import db
+
+    previous = db.session.scalar(select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update())
+    year = timedelta(days=365)
+    for start in range(0, count, 10_000):
+        rows = []
+        for n in range(start, min(count, start + 10_000)):
+            action = AUDIT_ACTIONS[n % len(AUDIT_ACTIONS)]
+            row = AuditEvent(workspace_id=workspace_id, actor_user_id=staff[n % len(staff)], action=action,
+                             client_id=None if action == "login" else clients[n % len(clients)],
+                             ip_address=f"203.0.113.{n % 250 + 1}", user_agent=BROWSER,
+                             at=now - year + year * n / count)
+            row.previous_hash, row.row_hash = previous, hash_of(previous, row)
+            previous = row.row_hash
+            rows.append({name: getattr(row, name) for name in
+                         ("workspace_id", "actor_user_id", "action", "client_id", "ip_address", "user_agent", "at",
+                          "previous_hash", "row_hash")})
+        db.session.execute(insert(AuditEvent), rows)
+    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=previous))
+
+
 def measure(app, engine, people: dict, runs: int) -> None:
     from app.demo import DEMO_PASSWORD
     from app.portal.views import CARDS
@@ -196,10 +234,13 @@ def measure(app, engine, people: dict, runs: int) -> None:
     pages = {
         "owner@brunswick.example": ["/clients", f"/clients?q={people['client']}",
                                     f"/clients/{people['client_record']}", "/inbox", "/inbox?q=Okafor",
-                                    f"/inbox/{people['conversation']}"],
+                                    f"/inbox/{people['conversation']}", "/inbox/compose",
+                                    f"/inbox/compose?q={people['client']}", f"/inbox/groups/new?q={people['client']}",
+                                    "/settings/audit", "/settings/audit?action=invoice.sent"],
         "carlos@brunswick.example": ["/clients", f"/clients?q={people['client']}",
                                      f"/clients/{people['client_record']}", "/inbox",
-                                     f"/inbox/{people['conversation']}"],
+                                     f"/inbox/{people['conversation']}", f"/inbox/compose?q={people['client']}",
+                                     f"/inbox/groups/new?q={people['client']}"],
         "aisha@example.com": [*portal, f"/portal/messages/{people['conversation']}",
                               *(f"/portal/cards/{name}" for name in CARDS)],
     }

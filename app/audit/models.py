@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, event
+from sqlalchemy import ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import db
@@ -15,6 +15,9 @@ class AuditEvent(db.Model):
     """
 
     __tablename__ = "audit_events"
+    # The log's "Action" choices, one index probe per distinct action (app.audit.reading.actions_in), and the log
+    # filtered by one action, newest first, read straight off the index.
+    __table_args__ = (Index("ix_audit_events_workspace_id_action_id", "workspace_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"), index=True)

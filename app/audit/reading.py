@@ -122,5 +122,16 @@ def log_page(workspace_id: int, time_zone: str, chosen: LogFilter, before: int |
 
 
 def actions_in(workspace_id: int) -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.workspace_id == workspace_id)
-                                   .distinct().order_by(AuditEvent.action)))
+    """The distinct actions in the workspace's log, in order. A skip scan: the index on (workspace_id, action)
+    is asked for the first action, then for the next one after it, and so on, so the cost grows with the number
+    of distinct actions (a few dozen), not with the log's millions of rows (which SELECT DISTINCT would read)."""
+    def first_after(last=None):
+        query = select(AuditEvent.action).where(AuditEvent.workspace_id == workspace_id)
+        if last is not None:
+            query = query.where(AuditEvent.action > last)
+        return query.order_by(AuditEvent.action).limit(1).scalar_subquery()
+
+    found = select(first_after().label("action")).cte("found", recursive=True)
+    found = found.union_all(select(first_after(found.c.action)).where(found.c.action.is_not(None)))
+    return list(db.session.scalars(select(found.c.action).where(found.c.action.is_not(None))
+                                   .order_by(found.c.action)))

@@ -72,3 +72,30 @@ def test_the_audit_log_finds_a_client_by_name_and_lists_no_clients_however_many_
     assert "Ben Okafor" not in aisha and 'value="rahm"' in aisha
     assert owner.get("/settings/audit?client=nobody-by-this-name").get_data(as_text=True).count("<tr>") == 0
     assert owner.get("/settings/audit?client=" + "x" * 101).status_code == 422
+
+
+def _action_choices(html: str) -> list[str]:
+    listed = re.search(r'<select[^>]*name="action"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [unescape(value) for value in re.findall(r'<option[^>]*value="([^"]*)"', listed)]
+
+
+def test_the_audit_log_offers_the_practices_own_actions_in_the_same_queries_for_2_or_30(practice, outsider, as_user):
+    record("staff.invited", workspace_id=outsider.workspace.id, actor_user_id=outsider.owner.id)
+    for action in ("login", "client.viewed"):
+        record(action, workspace_id=practice.workspace.id, actor_user_id=practice.owner.id)
+    db.session.commit()
+    owner = as_user(practice.owner)
+    owner.get("/settings/audit")
+    counts, choices = [], []
+    for _ in range(2):
+        with counting_queries() as statements:
+            page = owner.get("/settings/audit")
+        assert page.status_code == 200
+        counts.append(len(statements))
+        choices.append(_action_choices(page.get_data(as_text=True)))
+        for n in range(120):
+            record(f"action.{n % 28:02d}", workspace_id=practice.workspace.id, actor_user_id=practice.carlos.id)
+        db.session.commit()
+    assert counts[0] == counts[1]
+    assert choices[0] == ["", "client.viewed", "login"]
+    assert choices[1] == ["", *(f"action.{n:02d}" for n in range(28)), "client.viewed", "login"]

@@ -471,9 +471,12 @@ def run_rq_worker(redis_url: str) -> None:
     assert worker.returncode == 0, worker.stderr
 
 
+GRACEFUL_STOP_SECONDS = 45  # gunicorn lets open connections (keep-alive, live sockets) finish for up to 30 s
+
+
 def stop_gunicorn(server: subprocess.Popen) -> None:
     server.terminate()
-    server.wait(timeout=20)
+    server.wait(timeout=GRACEFUL_STOP_SECONDS)
 
 
 # --- the live server (browser and WebSocket tests) ---------------------------------------------------

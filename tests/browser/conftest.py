@@ -101,6 +101,7 @@ class Visit:
     def assert_accessible(self, page: Page, what: str) -> None:
         """Run axe-core on the page as shown now; fail with each violation's rule, impact, help and elements.
         A page wider than the screen (one that scrolls sideways) fails too."""
+        page.wait_for_load_state()  # a link just clicked: the new page, once it has loaded, not its empty start
         self.assert_fits_the_screen(page, what)
         target = self._replay(page) if page.context in self.javascript_off else page
         target.evaluate(AXE_SOURCE)

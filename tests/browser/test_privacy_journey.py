@@ -56,6 +56,7 @@ def test_it_shows_aisha_who_opened_her_phq9_and_exports_her_data(javascript, ais
     aisha = visit.page(javascript, viewport=PHONE)
     log_in(aisha, "aisha@example.com", at="/portal/login")
     aisha.get_by_role("link", name="Account").click()
+    expect(aisha.get_by_role("heading", level=1)).to_have_text("Account")
     visit.assert_accessible(aisha, "the client's account page")
     aisha.get_by_role("link", name="Who viewed my records").click()
     expect(aisha.get_by_role("heading", level=1)).to_have_text("Who viewed my records")

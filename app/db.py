@@ -32,8 +32,8 @@ def prepared(build):
     """`build()`'s statement, made once on first use and then run with new values for its bindparam()s.
 
     Putting a select() together costs more than running it (about 0.15 ms of Python against 0.05 ms for one of
-    the portal cards' queries on SQLite), so the statements every page asks (the session, the cards, the badge)
-    are built once per process."""
+    the portal cards' queries on SQLite), so the statements every page asks (the session, the portal's cards,
+    the staff badge) are built once per process."""
     return cache(build)
 
 

@@ -7,14 +7,14 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.policy import PRACTICE_ADMIN_ROLES
 from app.clients.models import Client, care_team
 from app.clients.policy import sees_every_client
-from app.db import contains, db, once_per_request
+from app.db import contains, db, once_per_request, prepared
 from app.inbox.models import Conversation, ConversationClient, Message, StaffUnread, StaffUnreadCount
 from app.paging import KeysetPage, keyset_page_of
 
@@ -160,8 +160,12 @@ def unread_count_for_staff(staff: User) -> int:
 
 
 def _unread_count_for_staff(staff: User) -> int:
-    return db.session.scalar(select(StaffUnreadCount.conversations)
-                             .where(StaffUnreadCount.user_id == staff.id)) or 0
+    return db.session.scalar(_badge_count(), {"user_id": staff.id}) or 0
+
+
+@prepared
+def _badge_count():
+    return select(StaffUnreadCount.conversations).where(StaffUnreadCount.user_id == bindparam("user_id"))
 
 
 def conversations_of(client: Client, cursor: str | None = None, size: int = INBOX_PAGE) -> KeysetPage:

@@ -85,7 +85,7 @@ def remember_links(app: Flask) -> None:
         if endpoint.startswith(".") or any(name.startswith("_") for name in values):
             return url_for(endpoint, **values)
         try:
-            return link(request.script_root, endpoint, tuple(sorted(values.items())))
+            return link(request.script_root, endpoint, tuple(values.items()))  # in order: the query string's
         except TypeError:  # a value that can't be a key (a list of query values): made afresh
             return url_for(endpoint, **values)
 

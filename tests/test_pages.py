@@ -45,3 +45,9 @@ def test_it_makes_links_with_query_values_afresh(app):
     link = app.jinja_env.from_string("{{ url_for('auth.login', next=['/a', '/b']) }}")
     with app.test_request_context("/"):
         assert link.render() == "/login?next=/a&amp;next=/b"
+
+
+def test_it_keeps_the_query_values_in_the_order_they_were_given(app):
+    link = app.jinja_env.from_string("{{ url_for('auth.login', b=1, a=2) }} {{ url_for('auth.login', a=2, b=1) }}")
+    with app.test_request_context("/"):
+        assert link.render() == "/login?b=1&amp;a=2 /login?a=2&amp;b=1"

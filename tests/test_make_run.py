@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.db import db
 from app.mail import OutboxEmail
-from tests.conftest import GRACEFUL_STOP_SECONDS, PASSWORD, ROOT, HttpVisitor, free_port, wait_until
+from tests.conftest import PASSWORD, ROOT, HttpVisitor, free_port, stop_gunicorn, wait_until
 
 
 def server_command(target: str, port: int, host: str) -> list[str]:
@@ -45,9 +45,7 @@ def made_run(environment, practice):
         wait_until(lambda: _answers(base + "/healthz"), "gunicorn to answer /healthz", seconds=30)
         yield base, server
     finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(timeout=GRACEFUL_STOP_SECONDS)
+        stop_gunicorn(server)
 
 
 def _answers(url: str) -> bool:
